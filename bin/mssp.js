@@ -4,4 +4,4 @@
 const path = require('node:path');
 process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(__dirname, '..', 'tsconfig.json');
 require('@swc-node/register');
-require('../src/cli/main.ts');
+require('../src/cli/main.ts').run();

@@ -26,10 +26,13 @@ export class SoftHsmSetupError extends Error {
  * Creates (or reuses) a SoftHSM2 configuration under `dir`, never touching the system one,
  * so that every data folder and every test has tokens of its own.
  */
-export function createSoftHsmEnvironment(dir: string, modulePath = SOFTHSM_MODULE_PATH): SoftHsmEnvironment {
+export function createSoftHsmEnvironment(
+  dir: string,
+  modulePath = SOFTHSM_MODULE_PATH,
+  confPath = join(resolve(dir), 'softhsm2.conf'),
+): SoftHsmEnvironment {
   const root = resolve(dir);
   const tokenDir = join(root, 'tokens');
-  const confPath = join(root, 'softhsm2.conf');
   mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
   if (!existsSync(confPath)) {
     writeFileSync(

@@ -1,0 +1,74 @@
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log';
+import { runHealthChecks, type HealthProbe } from './health';
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly health: readonly HealthProbe[];
+  readonly logger: Logger;
+}
+
+export interface RunningHttpServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload), 'cache-control': 'no-store' });
+  res.end(payload);
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { logger } = options;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      runHealthChecks(options.health).then(
+        (report) => {
+          if (report.status !== 'ok') logger.warn({ health: report.checks }, 'health check failing');
+          sendJson(res, report.status === 'ok' ? 200 : 503, report);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'health check crashed');
+          sendJson(res, 500, { status: 'failing' });
+        },
+      );
+      return;
+    }
+    sendJson(res, 404, { type: 'about:blank', title: 'Not Found', status: 404 }, 'application/problem+json');
+  };
+
+  const server: Server = options.tls
+    ? createHttps({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
+    : createHttp(handler);
+  // A slow client must not hold a socket for ever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
+  logger.info({ url }, 'HTTP listener started');
+
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolvePromise) => {
+        server.close(() => resolvePromise());
+        server.closeIdleConnections();
+      }),
+  };
+}

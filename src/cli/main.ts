@@ -1,0 +1,132 @@
+import { Command, CommanderError } from 'commander';
+import { configTableMarkdown, describeConfig, loadConfig, type LoadedConfig } from '../config';
+import { errorLine, table, terminalOutput } from './output';
+
+// Commands load their modules lazily so that `--help` and `config` work even where a native module (pkcs11js, sqlite3) is broken.
+const out = terminalOutput();
+
+function config(options: { config?: string }): LoadedConfig {
+  const loaded = loadConfig(options.config ? { file: options.config } : {});
+  return loaded;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mssp')
+    .description('Mobile signature (ETSI TS 102 204) and mobile payment (ITU-T Y.2741) platform')
+    .option('-c, --config <file>', 'JSON config file (same as MSSP_CONFIG_FILE)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = (): { config?: string } => program.opts<{ config?: string }>();
+
+  program
+    .command('init')
+    .description('create the data folder, the SoftHSM2 token (when the module is SoftHSM2) and the store schema')
+    .action(async () => {
+      const loaded = config(globals());
+      for (const w of loaded.warnings) out.warn(w);
+      const { initPlatform } = await import('./init');
+      await initPlatform(loaded.config, out);
+    });
+
+  program
+    .command('start')
+    .description('start the platform (HTTP listener with /healthz) on the configured token and store')
+    .action(async () => {
+      const { startPlatform } = await import('./start');
+      const platform = await startPlatform(config(globals()));
+      out.result(`mssp listening on ${platform.url} (health: ${platform.url}/healthz)`);
+      await new Promise<void>((resolveStop) => {
+        const stop = (): void => {
+          platform.stop().then(resolveStop, (err: unknown) => {
+            process.stderr.write(`${errorLine(err)}\n`);
+            resolveStop();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('bring the store schema to the latest version')
+    .option('--status', 'list applied and pending migrations without changing anything')
+    .action(async (options: { status?: boolean }) => {
+      const { openPlatformStore } = await import('./platform');
+      const store = await openPlatformStore(config(globals()).config);
+      try {
+        if (options.status) {
+          const status = await store.migrationStatus();
+          for (const name of status.applied) out.result(`applied  ${name}`);
+          for (const name of status.pending) out.result(`pending  ${name}`);
+        } else {
+          const { applied } = await store.migrate();
+          out.result(applied.length > 0 ? `applied ${applied.join(', ')}` : 'store schema is up to date');
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  const hsm = program.command('hsm').description('the PKCS#11 token');
+  hsm
+    .command('keys')
+    .description('list the objects in the token (no key material is ever shown)')
+    .action(async () => {
+      const { openPlatformHsm } = await import('./platform');
+      const token = await openPlatformHsm(config(globals()).config);
+      try {
+        const objects = await token.listObjects();
+        const rows = objects.map((o) => [o.label, o.id, o.class, o.keyType ?? '', o.sensitive ? 'yes' : 'no', o.extractable ? 'yes' : 'no']);
+        out.result(table([['label', 'id', 'class', 'type', 'sensitive', 'extractable'], ...rows]));
+        out.result(`${objects.length} object(s)`);
+      } finally {
+        await token.close();
+      }
+    });
+
+  const cfg = program.command('config').description('the configuration');
+  cfg
+    .command('show')
+    .description('print the configuration in force and where each value came from (secrets masked)')
+    .action(() => {
+      const loaded = config(globals());
+      const rows = describeConfig(loaded).map((r) => [r.env, r.value, r.source]);
+      out.result(table([['variable', 'value', 'from'], ...rows]));
+      for (const w of loaded.warnings) out.warn(w);
+    });
+  cfg
+    .command('docs')
+    .description("print the README's configuration table, generated from the definitions")
+    .action(() => out.result(configTableMarkdown()));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : err.exitCode || 2;
+    }
+    process.stderr.write(`${errorLine(err)}\n`);
+    return 1;
+  }
+}
+
+/** Entry point of bin/mssp.js. */
+export function run(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${errorLine(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,205 @@
+import { isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * Every configuration key of the platform, documented where it is defined.
+ * The README's configuration table is generated from this table (`mssp config docs`) and a test keeps them equal.
+ */
+
+type Parser<T> = (raw: string) => T;
+
+export interface KeyDefinition<T> {
+  /** Environment variable that sets it; it wins over the config file. */
+  readonly env: string;
+  /** What it means, for the README and `mssp config docs`. */
+  readonly doc: string;
+  /** Default as documented; a function when it derives from other keys. */
+  readonly defaultText: string;
+  readonly default: (partial: Readonly<Record<string, unknown>>) => T | undefined;
+  readonly parse: Parser<T>;
+  /** Masked in `mssp config show` and never logged. */
+  readonly secret?: boolean;
+  /** Returns a warning when the value is unsafe for production (demo PINs, plain HTTP). */
+  readonly unsafe?: (value: T | undefined, all: Readonly<Record<string, unknown>>) => string | undefined;
+}
+
+const text: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+};
+
+function integer(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^\d+$/.test(raw.trim())) throw new Error(`must be an integer from ${min} to ${max}`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+const databaseUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be a URL such as postgres://user@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error('must use the postgres:// scheme (leave it unset for the embedded SQLite store)');
+  }
+  return raw;
+};
+
+const absolutePath: Parser<string> = (raw) => resolve(text(raw));
+
+function underDataDir(name: string): (partial: Readonly<Record<string, unknown>>) => string {
+  return (partial) => {
+    const dataDir = typeof partial.dataDir === 'string' ? partial.dataDir : resolve('data');
+    return isAbsolute(name) ? name : join(dataDir, name);
+  };
+}
+
+function key<T>(definition: KeyDefinition<T>): KeyDefinition<T> {
+  return definition;
+}
+
+const DEMO_PIN_WARNING = 'is the documented demo value: set your own before holding real keys';
+
+export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+
+/** The checked configuration; `configDefinitions` must define exactly these keys. */
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly sqliteFile: string;
+  readonly pkcs11Module: string;
+  readonly softhsmConf: string;
+  readonly pkcs11Token: string;
+  readonly pkcs11Pin: string;
+  readonly pkcs11SoPin: string;
+  readonly hsmPoolSize: number;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
+
+// Order matters: defaults may read keys defined above them.
+export const configDefinitions: Definitions = {
+  dataDir: key({
+    env: 'MSSP_DATA_DIR',
+    doc: 'Folder for the SQLite file, the project-local SoftHSM2 tokens and other state.',
+    defaultText: './data',
+    default: () => resolve('data'),
+    parse: absolutePath,
+  }),
+  databaseUrl: key<string>({
+    env: 'DATABASE_URL',
+    doc: 'PostgreSQL connection URL (postgres://user:password@host:port/db). Unset: the embedded SQLite store.',
+    defaultText: '(unset: SQLite)',
+    default: () => undefined,
+    parse: databaseUrl,
+    secret: true,
+  }),
+  sqliteFile: key({
+    env: 'MSSP_SQLITE_FILE',
+    doc: 'SQLite database file, used when DATABASE_URL is unset.',
+    defaultText: '<dataDir>/mssp.sqlite',
+    default: underDataDir('mssp.sqlite'),
+    parse: absolutePath,
+  }),
+  pkcs11Module: key({
+    env: 'MSSP_PKCS11_MODULE',
+    doc: 'Path of the PKCS#11 module (shared library) of the HSM.',
+    defaultText: SOFTHSM_MODULE,
+    default: () => SOFTHSM_MODULE,
+    parse: absolutePath,
+  }),
+  softhsmConf: key({
+    env: 'SOFTHSM2_CONF',
+    doc: 'SoftHSM2 configuration file; when the module is SoftHSM2, `mssp init` writes a project-local one here.',
+    defaultText: '<dataDir>/softhsm/softhsm2.conf',
+    default: underDataDir(join('softhsm', 'softhsm2.conf')),
+    parse: absolutePath,
+  }),
+  pkcs11Token: key({
+    env: 'MSSP_PKCS11_TOKEN',
+    doc: 'Label of the token holding the platform keys.',
+    defaultText: 'mssp',
+    default: () => 'mssp',
+    parse: text,
+  }),
+  pkcs11Pin: key({
+    env: 'MSSP_PKCS11_PIN',
+    doc: 'User PIN of that token.',
+    defaultText: '1234 (demo)',
+    default: () => '1234',
+    parse: text,
+    secret: true,
+    unsafe: (value) => (value === '1234' ? `MSSP_PKCS11_PIN ${DEMO_PIN_WARNING}` : undefined),
+  }),
+  pkcs11SoPin: key({
+    env: 'MSSP_PKCS11_SO_PIN',
+    doc: 'Security-officer PIN, used only by `mssp init` when it creates a SoftHSM2 token.',
+    defaultText: '12345678 (demo)',
+    default: () => '12345678',
+    parse: text,
+    secret: true,
+    unsafe: (value) => (value === '12345678' ? `MSSP_PKCS11_SO_PIN ${DEMO_PIN_WARNING}` : undefined),
+  }),
+  hsmPoolSize: key({
+    env: 'MSSP_HSM_POOL_SIZE',
+    doc: 'PKCS#11 sessions kept open: the number of HSM operations that can run at once.',
+    defaultText: '4',
+    default: () => 4,
+    parse: integer(1, 256),
+  }),
+  httpHost: key({
+    env: 'MSSP_HTTP_HOST',
+    doc: 'Address the HTTP listener binds to.',
+    defaultText: '127.0.0.1',
+    default: () => '127.0.0.1',
+    parse: text,
+  }),
+  httpPort: key({
+    env: 'MSSP_HTTP_PORT',
+    doc: 'Port of the HTTP listener (0 picks a free one).',
+    defaultText: '8080',
+    default: () => 8080,
+    parse: integer(0, 65535),
+  }),
+  tlsCertFile: key<string>({
+    env: 'MSSP_TLS_CERT',
+    doc: 'PEM certificate chain for HTTPS. Unset: plain HTTP (warned).',
+    defaultText: '(unset: plain HTTP)',
+    default: () => undefined,
+    parse: absolutePath,
+    unsafe: (value) =>
+      value === undefined ? 'MSSP_TLS_CERT is unset: the listener speaks plain HTTP; use TLS in production' : undefined,
+  }),
+  tlsKeyFile: key<string>({
+    env: 'MSSP_TLS_KEY',
+    doc: 'PEM private key for HTTPS, required with MSSP_TLS_CERT.',
+    defaultText: '(unset)',
+    default: () => undefined,
+    parse: absolutePath,
+  }),
+  logLevel: key({
+    env: 'MSSP_LOG_LEVEL',
+    doc: 'Log level of the structured (pino) log on standard output.',
+    defaultText: 'info',
+    default: () => 'info',
+    parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  }),
+};
+
+export type ConfigKey = keyof Config;
