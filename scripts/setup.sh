@@ -2,13 +2,14 @@
 # Installs what the platform and its tests need on a fresh Debian machine, and does nothing that is already done:
 # Debian packages (SoftHSM2, OpenSC's pkcs11-tool, OpenSSL, xmllint, PostgreSQL), the npm packages,
 # a running PostgreSQL with the test role and database. Run as root (or with sudo available).
-#   scripts/setup.sh            everything
-#   scripts/setup.sh --no-postgres   skip PostgreSQL (the embedded SQLite store needs none)
+#   scripts/setup.sh             everything the tests need
+#   scripts/setup.sh --runtime   only what `mssp start` on embedded defaults needs (no PostgreSQL, no test peers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_postgres=1
-[ "${1:-}" = "--no-postgres" ] && with_postgres=0
+with_test_tools=1
+if [ "${1:-}" = "--runtime" ]; then with_postgres=0; with_test_tools=0; fi
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -19,9 +20,16 @@ missing=()
 command -v softhsm2-util >/dev/null 2>&1 && [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# node-gyp builds pkcs11js and sqlite3.
 command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || missing+=(build-essential)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ "$with_test_tools" = 1 ]; then
+  # Independent tools the tests check us with: xmllint, Net::SMPP, Kannel's bearerbox, libsmpp34 (golden PDUs).
+  command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+  perl -MNet::SMPP -e 1 >/dev/null 2>&1 || missing+=(libnet-smpp-perl)
+  command -v bearerbox >/dev/null 2>&1 || [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
+  [ -e /usr/include/libsmpp34/smpp34.h ] || missing+=(libsmpp34-dev)
+fi
 if [ "$with_postgres" = 1 ]; then
   { command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; } || missing+=(postgresql)
 fi

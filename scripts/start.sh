@@ -3,6 +3,6 @@
 # installs what is missing (SoftHSM2 and the npm packages), makes the data folder, the token and the SQLite store, starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --no-postgres
+bash scripts/setup.sh --runtime
 node bin/mssp.js init
 exec node bin/mssp.js start "$@"
