@@ -61,7 +61,8 @@ describe('RFC 6962 Merkle tree: every size up to 40', () => {
           expect(verifyInclusion(leaf, (index + 1) % size, size, proof, root)).toBe(false);
           expect(verifyInclusion(leaves[(index + 1) % size] as Buffer, index, size, proof, root)).toBe(false);
           const flipped = proof.map((p) => Buffer.from(p));
-          (flipped[0] as Buffer)[0] ^= 1;
+          const first = flipped[0] as Buffer;
+          first[0] = (first[0] as number) ^ 1;
           expect(verifyInclusion(leaf, index, size, flipped, root)).toBe(false);
           expect(verifyInclusion(leaf, index, size, proof.slice(1), root)).toBe(false);
           expect(verifyInclusion(leaf, index, size, [...proof, root], root)).toBe(false);
@@ -80,7 +81,8 @@ describe('RFC 6962 Merkle tree: every size up to 40', () => {
         expect(verifyConsistency(first, second, r1, r2, proof)).toBe(true);
         if (first < second) {
           const flipped = proof.map((p) => Buffer.from(p));
-          (flipped[flipped.length - 1] as Buffer)[5] ^= 0x80;
+          const last = flipped[flipped.length - 1] as Buffer;
+          last[5] = (last[5] as number) ^ 0x80;
           expect(verifyConsistency(first, second, r1, r2, flipped)).toBe(false);
           expect(verifyConsistency(first, second, r1, r2, proof.slice(0, -1))).toBe(false);
           if (first > 3) {

@@ -10,6 +10,9 @@ function config(options: { config?: string }): LoadedConfig {
   return loaded;
 }
 
+/** Set by commands whose outcome is a verdict rather than an error (a conformance run with failures). */
+const verdict = { exitCode: 0 };
+
 export function buildProgram(): Command {
   const program = new Command('mssp')
     .description('Mobile signature (ETSI TS 102 204) and mobile payment (ITU-T Y.2741) platform')
@@ -86,6 +89,16 @@ export function buildProgram(): Command {
       }
     });
 
+  const conformance = program.command('conformance').description('conformance suites run against this build or a deployment');
+  conformance
+    .command('pkits')
+    .description('run every NIST PKITS case through our RFC 5280 path validation; one line per case and a total')
+    .option('--dir <dir>', 'PKITS folder holding cases.json, certs/ and crls/ (default ../shared/pkits)')
+    .action(async (options: { dir?: string }) => {
+      const { main: runPkitsMain } = await import('../../conformance/pkits');
+      verdict.exitCode = await runPkitsMain(options.dir ? ['--dir', options.dir] : []);
+    });
+
   const cfg = program.command('config').description('the configuration');
   cfg
     .command('show')
@@ -107,8 +120,9 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
+    verdict.exitCode = 0;
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return verdict.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : err.exitCode || 2;
