@@ -51,3 +51,28 @@ describe('/healthz', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 });
+
+describe('routes', () => {
+  it('dispatches exact and prefix routes, and a failing handler gets a 500 without taking the server down', async () => {
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      health: [],
+      logger,
+      routes: [
+        { method: 'GET', path: '/exact', handle: async (_req, res) => void res.end('exact') },
+        { method: 'GET', path: '/tree/', handle: async (req, res) => void res.end(`tree:${req.url ?? ''}`) },
+        { method: 'POST', path: '/boom', handle: async () => Promise.reject(new Error('handler bug')) },
+      ],
+    });
+    try {
+      expect(await (await fetch(`${server.url}/exact`)).text()).toBe('exact');
+      expect(await (await fetch(`${server.url}/tree/a/b`)).text()).toBe('tree:/tree/a/b');
+      expect((await fetch(`${server.url}/exact`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${server.url}/boom`, { method: 'POST' })).status).toBe(500);
+      expect(await (await fetch(`${server.url}/exact`)).text()).toBe('exact');
+    } finally {
+      await server.close();
+    }
+  });
+});

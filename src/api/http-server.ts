@@ -5,12 +5,28 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log';
 import { runHealthChecks, type HealthProbe } from './health';
 
+/**
+ * One endpoint. Handlers own their request from here on: they read the body (bounded), answer in their
+ * protocol's own format, and never throw; a rejected promise still gets a generic 500 and a log line.
+ */
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'HEAD';
+  /** Exact path, or a prefix ending in '/' that matches everything below it (e.g. '/ocsp/' for RFC 6960 GET). */
+  readonly path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   readonly health: readonly HealthProbe[];
+  readonly routes?: readonly Route[];
   readonly logger: Logger;
+}
+
+function findRoute(routes: readonly Route[], method: string, path: string): Route | undefined {
+  return routes.find((r) => r.method === method && (r.path === path || (r.path.endsWith('/') && path.startsWith(r.path))));
 }
 
 export interface RunningHttpServer {
@@ -39,6 +55,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           sendJson(res, 500, { status: 'failing' });
         },
       );
+      return;
+    }
+    const route = findRoute(options.routes ?? [], req.method ?? 'GET', path ?? '/');
+    if (route) {
+      route.handle(req, res).catch((err: unknown) => {
+        logger.error({ err, path }, 'request handler failed');
+        if (!res.headersSent) sendJson(res, 500, { type: 'about:blank', title: 'Internal Server Error', status: 500 }, 'application/problem+json');
+        else res.destroy();
+      });
       return;
     }
     sendJson(res, 404, { type: 'about:blank', title: 'Not Found', status: 404 }, 'application/problem+json');
