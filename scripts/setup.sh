@@ -43,7 +43,9 @@ fi
 # --- npm packages (native builds of pkcs11js and sqlite3 included) ---------------------------------
 if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund
+  # Not `npm ci`: npm 11 records only this platform's optional binaries (@swc/core-*) in the lock and then
+  # `npm ci` refuses the lock as out of sync (npm/cli#4828, #8805). `npm install` installs the locked versions.
+  npm install --no-audit --no-fund
 fi
 
 # --- PostgreSQL: a running server, the test role and database --------------------------------------
