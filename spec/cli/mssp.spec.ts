@@ -19,9 +19,17 @@ describe('mssp CLI', () => {
     for (const command of ['init', 'start', 'migrate', 'hsm', 'config']) expect(r.stdout).toContain(command);
   });
 
+  // PostgreSQL runs in a schema of its own, so that no other run's migrations are seen and nothing is left behind.
+  const cliSchema = `cli_${process.pid}_${Date.now().toString(36)}`;
+  afterAll(async () => {
+    const { openThrowawayPostgresStore } = await import('../../src/store/testing');
+    const store = await openThrowawayPostgresStore({ databaseUrl: TEST_DATABASE_URL, schema: cliSchema });
+    await store.close();
+  });
+
   describe.each([
     ['SQLite', {} as Record<string, string>],
-    ['PostgreSQL', { DATABASE_URL: TEST_DATABASE_URL }],
+    ['PostgreSQL', { DATABASE_URL: TEST_DATABASE_URL, MSSP_DATABASE_SCHEMA: cliSchema }],
   ])('on %s', (_engine, extra) => {
     const env = cliEnv(extra);
 

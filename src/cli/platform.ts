@@ -30,5 +30,6 @@ export async function openPlatformStore(config: Config): Promise<Store> {
   return openStore({
     sqliteFile: config.sqliteFile,
     ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : {}),
+    ...(config.databaseSchema !== undefined ? { postgresSchema: config.databaseSchema } : {}),
   });
 }

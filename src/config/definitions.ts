@@ -77,6 +77,7 @@ export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 export interface Config {
   readonly dataDir: string;
   readonly databaseUrl?: string;
+  readonly databaseSchema?: string;
   readonly sqliteFile: string;
   readonly pkcs11Module: string;
   readonly softhsmConf: string;
@@ -109,6 +110,16 @@ export const configDefinitions: Definitions = {
     default: () => undefined,
     parse: databaseUrl,
     secret: true,
+  }),
+  databaseSchema: key<string>({
+    env: 'MSSP_DATABASE_SCHEMA',
+    doc: 'PostgreSQL schema holding the platform tables (created if missing); lets several deployments share a database.',
+    defaultText: '(unset: the connection\'s search_path)',
+    default: () => undefined,
+    parse: (raw) => {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Error('must be a lower-case SQL identifier (a-z, 0-9, _)');
+      return raw;
+    },
   }),
   sqliteFile: key({
     env: 'MSSP_SQLITE_FILE',
