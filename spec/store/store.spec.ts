@@ -1,7 +1,8 @@
+import { MIGRATIONS } from '../../src/store/migrations';
 import { isStoreError, StoreError, type NewKey, type Store, type StoreErrorCode } from '../../src/store';
 import { STORE_ENGINES, type StoreFixture } from './engines';
 
-const ALL_MIGRATIONS = ['0001_keys', '0002_platform_settings', '0003_counters'];
+const ALL_MIGRATIONS = MIGRATIONS.map((m) => m.name);
 
 async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode): Promise<StoreError> {
   const err = await promise.then(

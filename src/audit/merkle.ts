@@ -48,11 +48,14 @@ function subtreeRoot(leaves: readonly Uint8Array[], start: number, end: number):
   return nodeHash(subtreeRoot(leaves, start, start + k), subtreeRoot(leaves, start + k, end));
 }
 
-/** PATH(m, D[n]) of RFC 6962 §2.1.1: the audit path of leaf `index` in the tree of the first `size` leaves. */
-export function inclusionProof(leaves: readonly Uint8Array[], index: number, size = leaves.length): Hash[] {
-  checkLeaves(leaves);
-  if (!Number.isInteger(size) || size < 1 || size > leaves.length) throw new MerkleError(`tree size ${size} out of range`);
-  if (!Number.isInteger(index) || index < 0 || index >= size) throw new MerkleError(`leaf index ${index} outside a tree of ${size}`);
+/**
+ * The root of leaves [start, end): how a proof gets the hash of a subtree. The plain functions below recompute it
+ * from the leaves; tree.ts answers from its cache of complete subtrees, so both share the proof algorithms.
+ */
+export type SubtreeRoot = (start: number, end: number) => Hash;
+
+/** PATH(m, D[n]) of RFC 6962 §2.1.1 with subtree hashes from `sub`; `index` and `size` must already be checked. */
+export function auditPath(index: number, size: number, sub: SubtreeRoot): Hash[] {
   const path: Hash[] = [];
   const walk = (m: number, start: number, end: number): void => {
     const n = end - start;
@@ -60,14 +63,44 @@ export function inclusionProof(leaves: readonly Uint8Array[], index: number, siz
     const k = splitPoint(n);
     if (m < k) {
       walk(m, start, start + k);
-      path.push(subtreeRoot(leaves, start + k, end));
+      path.push(sub(start + k, end));
     } else {
       walk(m - k, start + k, end);
-      path.push(subtreeRoot(leaves, start, start + k));
+      path.push(sub(start, start + k));
     }
   };
   walk(index, 0, size);
   return path;
+}
+
+/** PROOF(m, D[n]) of RFC 6962 §2.1.2 with subtree hashes from `sub`; 0 < first < second must already be checked. */
+export function consistencyPath(first: number, second: number, sub: SubtreeRoot): Hash[] {
+  const proof: Hash[] = [];
+  const walk = (m: number, start: number, end: number, completeSubtree: boolean): void => {
+    const n = end - start;
+    if (m === n) {
+      if (!completeSubtree) proof.push(sub(start, end));
+      return;
+    }
+    const k = splitPoint(n);
+    if (m <= k) {
+      walk(m, start, start + k, completeSubtree);
+      proof.push(sub(start + k, end));
+    } else {
+      walk(m - k, start + k, end, false);
+      proof.push(sub(start, start + k));
+    }
+  };
+  walk(first, 0, second, true);
+  return proof;
+}
+
+/** PATH(m, D[n]) of RFC 6962 §2.1.1: the audit path of leaf `index` in the tree of the first `size` leaves. */
+export function inclusionProof(leaves: readonly Uint8Array[], index: number, size = leaves.length): Hash[] {
+  checkLeaves(leaves);
+  if (!Number.isInteger(size) || size < 1 || size > leaves.length) throw new MerkleError(`tree size ${size} out of range`);
+  if (!Number.isInteger(index) || index < 0 || index >= size) throw new MerkleError(`leaf index ${index} outside a tree of ${size}`);
+  return auditPath(index, size, (start, end) => subtreeRoot(leaves, start, end));
 }
 
 /** PROOF(m, D[n]) of RFC 6962 §2.1.2. */
@@ -76,24 +109,7 @@ export function consistencyProof(leaves: readonly Uint8Array[], first: number, s
   if (!Number.isInteger(second) || second < 0 || second > leaves.length) throw new MerkleError(`tree size ${second} out of range`);
   if (!Number.isInteger(first) || first < 0 || first > second) throw new MerkleError(`tree size ${first} is not within 0..${second}`);
   if (first === 0 || first === second) return [];
-  const proof: Hash[] = [];
-  const sub = (m: number, start: number, end: number, completeSubtree: boolean): void => {
-    const n = end - start;
-    if (m === n) {
-      if (!completeSubtree) proof.push(subtreeRoot(leaves, start, end));
-      return;
-    }
-    const k = splitPoint(n);
-    if (m <= k) {
-      sub(m, start, start + k, completeSubtree);
-      proof.push(subtreeRoot(leaves, start + k, end));
-    } else {
-      sub(m - k, start + k, end, false);
-      proof.push(subtreeRoot(leaves, start, start + k));
-    }
-  };
-  sub(first, 0, second, true);
-  return proof;
+  return consistencyPath(first, second, (start, end) => subtreeRoot(leaves, start, end));
 }
 
 const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array && h.length === HASH_LENGTH;

@@ -10,3 +10,30 @@ export type { Repositories } from './repositories';
 export { KEY_ALGORITHMS, type KeyAlgorithm, type KeyRecord, type NewKey, type KeyListFilter, type KeysRepository } from './repositories/keys';
 export type { Setting, SettingsRepository } from './repositories/settings';
 export type { CountersRepository } from './repositories/counters';
+export type { AuditRepository, AuditEntryRecord, AuditCheckpointRecord, AuditHeadRecord, AuditEntryPage } from './repositories/audit';
+export {
+  CERTIFICATE_STATUSES,
+  type CertificateStatusName,
+  type CaRecord,
+  type NewCa,
+  type CertificateRecord,
+  type NewCertificate,
+  type StatusRecord,
+  type NewStatus,
+  type CrlRecord,
+  type NewCrl,
+  type CertificateWithStatus,
+  type CertificatesRepository,
+} from './repositories/certificates';
+export {
+  REGISTRATION_MODES,
+  MOBILE_ID_STATUSES,
+  type RegistrationMode,
+  type MobileIdStatus,
+  type MobileIdRecord,
+  type NewMobileId,
+  type MobileIdEventRecord,
+  type NewMobileIdEvent,
+  type MobileIdState,
+  type MobileIdsRepository,
+} from './repositories/mobile-ids';

@@ -1,17 +1,23 @@
 import type { Db } from './db';
+import { auditRepository, type AuditRepository } from './audit';
 import { countersRepository, type CountersRepository } from './counters';
 import { keysRepository, type KeysRepository } from './keys';
 import { settingsRepository, type SettingsRepository } from './settings';
+import { certificatesRepository, type CertificatesRepository } from './certificates';
+import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
   readonly keys: KeysRepository;
   readonly settings: SettingsRepository;
   readonly counters: CountersRepository;
+  readonly audit: AuditRepository;
+  readonly certificates: CertificatesRepository;
+  readonly mobileIds: MobileIdsRepository;
 }
 
 export function repositories(db: Db): Repositories {
-  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db) };
+  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db) };
 }
 
 export type { Db } from './db';
