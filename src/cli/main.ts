@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { configTableMarkdown, describeConfig, loadConfig, type LoadedConfig } from '../config';
 import { errorLine, table, terminalOutput } from './output';
+import { registerAuditCommands } from './audit';
+import { registerCaCommands } from './ca';
+import { registerRaCommands } from './ra';
 
 // Commands load their modules lazily so that `--help` and `config` work even where a native module (pkcs11js, sqlite3) is broken.
 const out = terminalOutput();
@@ -113,6 +116,10 @@ export function buildProgram(): Command {
     .command('docs')
     .description("print the README's configuration table, generated from the definitions")
     .action(() => out.result(configTableMarkdown()));
+
+  registerAuditCommands(program, { config: () => config(globals()), out });
+  registerCaCommands(program, { config: () => config(globals()), out });
+  registerRaCommands(program, { config: () => config(globals()), out });
 
   return program;
 }

@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config';
 import { createLogger } from '../log';
 import { startHttpServer, type RunningHttpServer } from '../api/http-server';
 import { openPlatformHsm, openPlatformStore } from './platform';
+import { startPki, type RunningPki } from './ca';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -16,31 +17,37 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
 
   const hsm = await openPlatformHsm(config, logger);
   let http: RunningHttpServer | undefined;
+  let pki: RunningPki | undefined;
   try {
     const store = await openPlatformStore(config);
     try {
       const { applied } = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'store migrated');
+      pki = await startPki(config, hsm, store, logger);
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,
         ...(config.tlsCertFile && config.tlsKeyFile ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
         logger,
+        routes: [...pki.routes],
         health: [
           { name: 'store', check: () => store.ping() },
           { name: 'hsm', check: () => hsm.ping() },
         ],
       });
     } catch (err) {
+      await pki?.stop();
       await store.close();
       throw err;
     }
     const running = http;
+    const runningPki = pki;
     logger.info({ engine: store.engine, token: config.pkcs11Token }, 'platform started');
     return {
       url: running.url,
       stop: async () => {
         await running.close();
+        await runningPki.stop();
         await store.close();
         await hsm.close();
         logger.info('platform stopped');

@@ -58,6 +58,23 @@ const databaseUrl: Parser<string> = (raw) => {
 
 const absolutePath: Parser<string> = (raw) => resolve(text(raw));
 
+const flag: Parser<boolean> = (raw) => {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error('must be true or false');
+};
+
+const httpUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must be an http:// or https:// URL');
+  return raw;
+};
+
 function underDataDir(name: string): (partial: Readonly<Record<string, unknown>>) => string {
   return (partial) => {
     const dataDir = typeof partial.dataDir === 'string' ? partial.dataDir : resolve('data');
@@ -90,6 +107,17 @@ export interface Config {
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly auditCheckpointEntries: number;
+  readonly auditCheckpointMs: number;
+  readonly auditRequireTimeStamp: boolean;
+  readonly auditWitnessFile?: string;
+  readonly auditWitnessUrl?: string;
+  readonly publicBaseUrl?: string;
+  readonly caOrganization: string;
+  readonly caCountry?: string;
+  readonly ocspValiditySeconds: number;
+  readonly ocspCacheEntries: number;
+  readonly pkiPollMs: number;
 }
 
 type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
@@ -210,6 +238,89 @@ export const configDefinitions: Definitions = {
     defaultText: 'info',
     default: () => 'info',
     parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  }),
+  auditCheckpointEntries: key({
+    env: 'MSSP_AUDIT_CHECKPOINT_ENTRIES',
+    doc: 'The audit log signs a checkpoint after this many new entries (or after MSSP_AUDIT_CHECKPOINT_MS, whichever comes first).',
+    defaultText: '1000',
+    default: () => 1000,
+    parse: integer(1, 10_000_000),
+  }),
+  auditCheckpointMs: key({
+    env: 'MSSP_AUDIT_CHECKPOINT_MS',
+    doc: 'Longest time in milliseconds between audit checkpoints while entries keep coming.',
+    defaultText: '60000',
+    default: () => 60_000,
+    parse: integer(1_000, 86_400_000),
+  }),
+  auditRequireTimeStamp: key({
+    env: 'MSSP_AUDIT_REQUIRE_TIMESTAMP',
+    doc: 'true: an audit checkpoint without an RFC 3161 time-stamp from the platform TSA is refused, and `mssp audit verify` fails on one. false: such checkpoints are stored and reported.',
+    defaultText: 'false',
+    default: () => false,
+    parse: flag,
+  }),
+  auditWitnessFile: key<string>({
+    env: 'MSSP_AUDIT_WITNESS_FILE',
+    doc: 'File (ideally on other storage) to which every audit checkpoint is appended as a JSON line; `mssp audit verify` checks the store against it.',
+    defaultText: '(unset)',
+    default: () => undefined,
+    parse: absolutePath,
+  }),
+  auditWitnessUrl: key<string>({
+    env: 'MSSP_AUDIT_WITNESS_URL',
+    doc: 'HTTP(S) endpoint to which every audit checkpoint is POSTed as JSON (retried with back-off until it answers 2xx).',
+    defaultText: '(unset)',
+    default: () => undefined,
+    parse: httpUrl,
+  }),
+  publicBaseUrl: key<string>({
+    env: 'MSSP_PUBLIC_BASE_URL',
+    doc: 'Where relying parties reach the platform: `mssp ca init` writes <url>/ocsp, <url>/crl/<ca>.crl and <url>/ca/<ca>.cer into the certificates (authorityInfoAccess, cRLDistributionPoints).',
+    defaultText: '(unset: http://<httpHost>:<httpPort>)',
+    default: () => undefined,
+    parse: (raw) => httpUrl(raw.replace(/\/+$/, '')),
+  }),
+  caOrganization: key({
+    env: 'MSSP_CA_ORGANIZATION',
+    doc: 'Organization (O=) of the CA and service certificates `mssp ca init` makes; the CAs are "<organization> Root CA" and "<organization> Issuing CA".',
+    defaultText: 'MSSP Platform',
+    default: () => 'MSSP Platform',
+    parse: (raw) => {
+      if (raw.trim() === '' || raw.length > 48) throw new Error('must be 1 to 48 characters');
+      return raw.trim();
+    },
+  }),
+  caCountry: key<string>({
+    env: 'MSSP_CA_COUNTRY',
+    doc: 'ISO 3166-1 alpha-2 country (C=) of the CAs; citizens\' certificates then carry serialNumber PNO<country>-<national id> (ETSI EN 319 412-1).',
+    defaultText: '(unset)',
+    default: () => undefined,
+    parse: (raw) => {
+      if (!/^[A-Z]{2}$/.test(raw)) throw new Error('must be two upper-case letters');
+      return raw;
+    },
+  }),
+  ocspValiditySeconds: key({
+    env: 'MSSP_OCSP_VALIDITY_SECONDS',
+    doc: 'nextUpdate − thisUpdate of OCSP responses; cached responses are re-signed after half of it, and a revocation drops them at once.',
+    defaultText: '3600',
+    default: () => 3600,
+    parse: integer(60, 7 * 86_400),
+  }),
+  ocspCacheEntries: key({
+    env: 'MSSP_OCSP_CACHE_ENTRIES',
+    doc: 'Signed OCSP responses kept per node for requests without a nonce (RFC 5019); 0 signs every response afresh.',
+    defaultText: '100000',
+    default: () => 100_000,
+    parse: integer(0, 10_000_000),
+  }),
+  pkiPollMs: key({
+    env: 'MSSP_PKI_POLL_MS',
+    doc: 'How often a running node reads certificate status changes made by other processes or nodes (dropping their cached OCSP responses, re-making CRLs) and checks CRL freshness.',
+    defaultText: '1000',
+    default: () => 1000,
+    parse: integer(100, 3_600_000),
   }),
 };
 
