@@ -46,7 +46,7 @@ function cipherSpec(sim: string, kicByte: number): CipherSpec {
 /** `ccLength`: the CC length the packet carries (parsing), or undefined to use the algorithm's default (building). */
 function checkSpec(sim: string, kind: ChecksumKind, kidByte: number, ccLength: number | undefined): CheckSpec | undefined {
   if (kind === 'none') return undefined;
-  if (kind === 'ds') throw new OtaError('UNSUPPORTED_SECURITY', 'digital signatures (DS) are not implemented');
+  if (kind === 'ds') throw new OtaError('UNSUPPORTED_SECURITY', 'digital signatures (DS) are refused: no SIM profile of ours uses them');
   const kid = decodeKid(kidByte, kind);
   if (kind === 'rc') {
     if (!isRcAlgorithm(kid.algorithm)) throw new OtaError('UNSUPPORTED_SECURITY', 'KID names a redundancy check we do not implement', { algorithm: kid.algorithm });
