@@ -30,8 +30,10 @@ describe.each(AUDIT_ENGINES)('mssp audit on %s', (_engine, open) => {
     const init = runMssp(['init'], env);
     expect(init.stderr).toMatch(/store schema is up to date/);
     expect(init.code).toBe(0);
+    // `mssp init` is entry 0 (every operator command that changes something is recorded); the test writes the rest.
     const log = await AuditLog.open({ store: db.store });
-    for (let i = 0; i < 120; i++) await log.append(sampleEntry(i));
+    expect(log.size).toBe(1);
+    for (let i = 1; i < 120; i++) await log.append(sampleEntry(i));
   });
   afterAll(async () => {
     await db?.close();
@@ -42,22 +44,27 @@ describe.each(AUDIT_ENGINES)('mssp audit on %s', (_engine, open) => {
     expect(first.stderr).toMatch(/made the audit key pair "audit" \(ES256\)/);
     expect(first.stdout).toMatch(/^checkpoint 120: root \S+ at \S+Z, NOT time-stamped$/m);
     expect(first.code).toBe(0);
+    // The command itself is entry 120, after the checkpoint it made.
     const log = await AuditLog.open({ store: db.store });
-    for (let i = 120; i < 150; i++) await log.append(sampleEntry(i));
+    expect(log.size).toBe(121);
+    for (let i = 121; i < 150; i++) await log.append(sampleEntry(i));
     const second = runMssp(['audit', 'checkpoint', '--json'], env);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ treeSize: 150, previousSize: 120 });
     expect(second.stderr).not.toMatch(/made the audit key/);
-    expect(runMssp(['audit', 'checkpoint'], env).stdout).toMatch(/no new checkpoint: no entry since checkpoint 150/);
-    expect(readFileSync(witnessFile, 'utf8').trim().split('\n')).toHaveLength(2);
+    // The only entry since is the record of the last command, so the next checkpoint covers exactly it.
+    expect(runMssp(['audit', 'checkpoint'], env).stdout).toMatch(/^checkpoint 151: /m);
+    expect(readFileSync(witnessFile, 'utf8').trim().split('\n')).toHaveLength(3);
+    const [record] = await (await AuditLog.open({ store: db.store })).tail(1);
+    expect(record).toMatchObject({ seq: 151, actorType: 'operator', action: 'operator.command', subject: 'command:audit checkpoint', outcome: 'ok' });
     entries = await snapshot(db.raw, 'audit_entries');
     checkpoints = await snapshot(db.raw, 'audit_checkpoints');
   });
 
   it('verify succeeds with a summary line', () => {
     const r = runMssp(['audit', 'verify'], env);
-    expect(r.stderr).toMatch(/checkpoint\(s\) have no time-stamp token: 120, 150/);
-    expect(r.stdout).toMatch(/^audit log verified: 150 entries, 2 checkpoints \(0 time-stamped\), root \S+; latest checkpoint 150 at \S+$/m);
+    expect(r.stderr).toMatch(/checkpoint\(s\) have no time-stamp token: 120, 150, 151/);
+    expect(r.stdout).toMatch(/^audit log verified: 152 entries, 3 checkpoints \(0 time-stamped\), root \S+; latest checkpoint 151 at \S+$/m);
     expect(r.code).toBe(0);
     const strict = runMssp(['audit', 'verify', '--require-timestamps'], env);
     expect(strict.code).toBe(1);
@@ -69,7 +76,8 @@ describe.each(AUDIT_ENGINES)('mssp audit on %s', (_engine, open) => {
     expect(pem.code).toBe(0);
     const dir = env.MSSP_DATA_DIR as string;
     writeFileSync(join(dir, 'audit.pub.pem'), pem.stdout);
-    const cp = JSON.parse(runMssp(['audit', 'checkpoint', '--json'], env).stdout) as { body: string; signature: string };
+    // A read-only command's view of the latest checkpoint (`audit checkpoint` would record itself and grow the log).
+    const cp = (JSON.parse(runMssp(['audit', 'proof', 'inclusion', '0'], env).stdout) as InclusionProofJson).checkpoint;
     writeFileSync(join(dir, 'cp.body'), cp.body);
     writeFileSync(join(dir, 'cp.sig'), b(cp.signature));
     expect(openssl(['dgst', '-sha256', '-verify', join(dir, 'audit.pub.pem'), '-signature', join(dir, 'cp.sig'), join(dir, 'cp.body')]).output).toMatch(/Verified OK/);
@@ -87,13 +95,13 @@ describe.each(AUDIT_ENGINES)('mssp audit on %s', (_engine, open) => {
     const p = JSON.parse(inclusion.stdout) as InclusionProofJson;
     expect(verifyInclusion(b(p.leafHash), 17, 120, p.proof.map(b), b(p.checkpoint.rootHash))).toBe(true);
     const latest = JSON.parse(runMssp(['audit', 'proof', 'inclusion', '149'], env).stdout) as InclusionProofJson;
-    expect(latest.treeSize).toBe(150);
+    expect(latest.treeSize).toBe(151);
     const consistency = JSON.parse(runMssp(['audit', 'proof', 'consistency', '120', '150'], env).stdout) as ConsistencyProofJson;
     expect(verifyConsistency(120, 150, b(consistency.firstCheckpoint.rootHash), b(consistency.secondCheckpoint.rootHash), consistency.proof.map(b))).toBe(true);
 
-    const outside = runMssp(['audit', 'proof', 'inclusion', '150'], env);
+    const outside = runMssp(['audit', 'proof', 'inclusion', '151'], env);
     expect(outside.code).toBe(1);
-    expect(outside.stderr.trim()).toBe('mssp: entry 150 is not covered by checkpoint 150 (entries 0..149)');
+    expect(outside.stderr.trim()).toBe('mssp: entry 151 is not covered by checkpoint 151 (entries 0..150)');
     const noSuch = runMssp(['audit', 'proof', 'consistency', '120', '130'], env);
     expect(noSuch.stderr.trim()).toBe('mssp: there is no checkpoint of size 130');
     const notANumber = runMssp(['audit', 'proof', 'inclusion', 'abc'], env);
@@ -105,7 +113,7 @@ describe.each(AUDIT_ENGINES)('mssp audit on %s', (_engine, open) => {
     const r = runMssp(['audit', 'tail', '-n', '3'], env);
     expect(r.code).toBe(0);
     const seqs = r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
-    expect(seqs).toEqual(['149', '148', '147']);
+    expect(seqs).toEqual(['151', '150', '149']);
   });
 
   const TAMPERS: readonly [string, (raw: Knex) => Promise<unknown>, string][] = [
@@ -120,9 +128,9 @@ describe.each(AUDIT_ENGINES)('mssp audit on %s', (_engine, open) => {
       },
       'mssp: audit entry 60: its content does not match its leaf hash (the entry was edited)',
     ],
-    ['an entry added at the end', async (raw) => raw('audit_entries').insert({ ...(entries[149] as object), seq: 150 }), 'mssp: audit entry 150: its content does not match its leaf hash (the entry was edited)'],
+    ['an entry added at the end', async (raw) => raw('audit_entries').insert({ ...(entries.find((e) => Number(e.seq) === 151) as object), seq: 152 }), 'mssp: audit entry 152: its content does not match its leaf hash (the entry was edited)'],
     ['an edited checkpoint', (raw) => raw('audit_checkpoints').update({ root_hash: Buffer.alloc(32, 5) }).where({ tree_size: 120 }), 'mssp: audit checkpoint 120: its stored root hash differs from the signed one'],
-    ['the latest checkpoint deleted (the witness still holds it)', (raw) => raw('audit_checkpoints').where({ tree_size: 150 }).delete(), 'mssp: audit witness file:WITNESS: it holds checkpoint 150, which the store no longer has'],
+    ['the latest checkpoint deleted (the witness still holds it)', (raw) => raw('audit_checkpoints').where({ tree_size: 151 }).delete(), 'mssp: audit witness file:WITNESS: it holds checkpoint 151, which the store no longer has'],
   ];
 
   it.each(TAMPERS)('verify fails naming what is wrong after %s', async (_what, tamper, expected) => {

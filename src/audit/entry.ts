@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = {
   'operator.login': 'an operator logged in (or failed to)',
   'operator.command': 'an operator ran a command',
   'key.create': 'a key was created in the HSM',
+  'platform.start': 'a platform node started',
+  'platform.stop': 'a platform node stopped',
   'payment.event': 'a payment, transfer or settlement step',
 } as const satisfies Record<string, string>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -72,6 +72,14 @@ function count(value: unknown, what: string, min = 0): number {
   return value;
 }
 
+async function appendPreparedEntry(tx: Pick<Repositories, 'audit'>, prepared: ReturnType<typeof prepareEntry>, clock: () => Date): Promise<AppendedEntry> {
+  const head = headFromRecord(await tx.audit.lockHead());
+  const sealed = sealEntry(prepared, head, clock());
+  await tx.audit.insertEntry(entryToRecord(sealed));
+  await tx.audit.advanceHead({ size: BigInt(sealed.seq + 1), lastLeafHash: sealed.leafHash, lastTime: sealed.time });
+  return { seq: sealed.seq, time: sealed.time, leafHash: sealed.leafHash };
+}
+
 export class AuditLog {
   private readonly tree = new MerkleTree();
   private syncing: Promise<void> | undefined;
@@ -120,12 +128,17 @@ export class AuditLog {
     return appended;
   }
 
-  private async appendPrepared(tx: Pick<Repositories, 'audit'>, prepared: ReturnType<typeof prepareEntry>): Promise<AppendedEntry> {
-    const head = headFromRecord(await tx.audit.lockHead());
-    const sealed = sealEntry(prepared, head, this.clock());
-    await tx.audit.insertEntry(entryToRecord(sealed));
-    await tx.audit.advanceHead({ size: BigInt(sealed.seq + 1), lastLeafHash: sealed.leafHash, lastTime: sealed.time });
-    return { seq: sealed.seq, time: sealed.time, leafHash: sealed.leafHash };
+  private appendPrepared(tx: Pick<Repositories, 'audit'>, prepared: ReturnType<typeof prepareEntry>): Promise<AppendedEntry> {
+    return appendPreparedEntry(tx, prepared, this.clock);
+  }
+
+  /**
+   * One entry from a short-lived process (a CLI command) without loading the tree: appending needs only the
+   * head, and the running nodes' checkpointers take the entry into the tree when they next sync.
+   */
+  static appendOnce(store: AuditStore, entry: NewAuditEntry, clock: () => Date = () => new Date()): Promise<AppendedEntry> {
+    const prepared = prepareEntry(entry);
+    return store.transaction((tx) => appendPreparedEntry(tx, prepared, clock));
   }
 
   private notifyAppend(appended: AppendedEntry): void {

@@ -28,12 +28,21 @@ function count(what: string, min = 0): (raw: string) => number {
 }
 
 /**
- * The platform TSA, for checkpoints and for `mssp audit verify`. audit/ may not import pki/, so this is where
- * the TSA of src/pki/tsa is plugged in; until it exists, checkpoints are made without tokens (and reported so,
- * or refused when MSSP_AUDIT_REQUIRE_TIMESTAMP=true).
+ * The platform TSA (src/pki/tsa) for checkpoints, and the check of their tokens for `mssp audit verify`. audit/ may
+ * not import pki/, so this is where the two meet. Without a CA (`mssp ca init` not run) there is neither: checkpoints
+ * are then made without tokens (and reported so, or refused when MSSP_AUDIT_REQUIRE_TIMESTAMP=true).
  */
-export async function platformTimeStamping(_config: Config, _hsm: Hsm | undefined, _store: Store): Promise<{ stamper?: TimeStamper; verifier?: TimeStampVerifier }> {
-  return {};
+export async function platformTimeStamping(config: Config, hsm: Hsm | undefined, store: Store, logger?: Logger): Promise<{ stamper?: TimeStamper; verifier?: TimeStampVerifier }> {
+  const { openPlatformTsa, platformTimeStampVerifier, tsaStamper } = await import('./tsa');
+  const verifier = await platformTimeStampVerifier(store);
+  let stamper: TimeStamper | undefined;
+  if (hsm !== undefined) {
+    const { createLogger } = await import('../log');
+    // A CLI's stdout carries its result: log lines go to stderr.
+    const tsa = await openPlatformTsa(config, hsm, store, logger ?? createLogger({ level: config.logLevel, destination: process.stderr }));
+    if (tsa !== undefined) stamper = tsaStamper(tsa);
+  }
+  return { ...(stamper !== undefined ? { stamper } : {}), ...(verifier !== undefined ? { verifier } : {}) };
 }
 
 async function configuredWitnesses(config: Config): Promise<Witness[]> {
@@ -95,7 +104,7 @@ async function verifyCommand(loaded: LoadedConfig, options: VerifyCommandOptions
       await withHsm(config, async (hsm) => {
         const key = await audit.auditPublicKey(hsm);
         trustedKeys = key === undefined ? undefined : [key];
-        stamping = await platformTimeStamping(config, hsm, store);
+        stamping = await platformTimeStamping(config, undefined, store);
       });
       if (trustedKeys === undefined && (await store.audit.latestCheckpoint()) !== undefined) out.warn(`the token has no key labelled "${audit.AUDIT_KEY_LABEL}": checkpoints are checked with the keys stored beside them`);
     }
@@ -256,11 +265,11 @@ export interface RunningAudit {
  * The audit log inside `mssp start`: the signer on the platform token, checkpoints every N entries or T ms,
  * witness export with retries, and the auditor routes. start.ts calls this after migrating the store.
  */
-export async function startAudit(config: Config, hsm: Hsm, store: Store, logger: Logger): Promise<RunningAudit> {
+export async function startAudit(config: Config, hsm: Hsm, store: Store, logger: Logger, stamper?: TimeStamper): Promise<RunningAudit> {
   const audit = await import('../audit');
   const { auditRoutes } = await import('../api/audit-routes');
   const { signer } = await audit.openAuditSigner(hsm, { keys: store.keys });
-  const stamping = await platformTimeStamping(config, hsm, store);
+  const stamping = stamper !== undefined ? { stamper } : await platformTimeStamping(config, hsm, store, logger);
   const log = await audit.AuditLog.open({
     store,
     signer,
@@ -275,8 +284,12 @@ export async function startAudit(config: Config, hsm: Hsm, store: Store, logger:
   return {
     log,
     routes: auditRoutes(log, { logger }),
+    // A last checkpoint on the way out, so the entries of a quiet period (and the stop itself) are signed now
+    // rather than at the next start; a failure is logged and the stop goes on.
     stop: async () => {
       await checkpointer.stop();
+      await log.checkpoint().catch((err: unknown) => logger.error({ err }, 'the final audit checkpoint failed'));
+      await exporter.exportPending().catch((err: unknown) => logger.error({ err }, 'exporting the final audit checkpoint failed'));
       await exporter.stop();
     },
   };

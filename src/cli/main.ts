@@ -124,19 +124,53 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The names of a command from the top: ['ra', 'revoke']. */
+function commandPath(command: Command): string[] {
+  const names: string[] = [];
+  for (let c: Command | null = command; c !== null && c.parent !== null; c = c.parent) names.unshift(c.name());
+  return names;
+}
+
+/** Writes the operator.command entry of a command that ran; a failure to record is said, never hidden. */
+async function recordCommand(program: Command, path: string[], argv: readonly string[], outcome: 'ok' | 'failed', err: unknown): Promise<void> {
+  const { isRecordedCommand, recordOperatorCommand } = await import('./operator-audit');
+  if (!isRecordedCommand(path)) return;
+  try {
+    await recordOperatorCommand(config(program.opts<{ config?: string }>()).config, {
+      path,
+      argv,
+      outcome,
+      ...(err !== undefined ? { error: err instanceof Error ? err.message : String(err) } : {}),
+    });
+  } catch (recordErr) {
+    out.warn(`this command is NOT in the audit log: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  let ran: string[] | undefined;
+  program.hook('preAction', (_program, actionCommand) => {
+    ran = commandPath(actionCommand);
+  });
+  let code: number;
+  let failure: unknown;
   try {
     verdict.exitCode = 0;
     await program.parseAsync([...argv], { from: 'user' });
-    return verdict.exitCode;
+    code = verdict.exitCode;
   } catch (err) {
+    failure = err;
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : err.exitCode || 2;
+      // Commander has said what was wrong; an argument refused inside an action is still a command that ran.
+      code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : err.exitCode || 2;
+    } else {
+      process.stderr.write(`${errorLine(err)}\n`);
+      code = 1;
     }
-    process.stderr.write(`${errorLine(err)}\n`);
-    return 1;
   }
+  if (ran !== undefined) await recordCommand(program, ran, argv, code === 0 ? 'ok' : 'failed', failure);
+  return code;
 }
 
 /** Entry point of bin/mssp.js. */

@@ -1,15 +1,26 @@
+import { hostname } from 'node:os';
 import type { LoadedConfig } from '../config';
 import { createLogger } from '../log';
-import { startHttpServer, type RunningHttpServer } from '../api/http-server';
+import { startHttpServer, type Route, type RunningHttpServer } from '../api/http-server';
 import { openPlatformHsm, openPlatformStore } from './platform';
 import { startPki, type RunningPki } from './ca';
+import { startAudit, type RunningAudit } from './audit';
+import { openPlatformTsa, tsaStamper } from './tsa';
 
 export interface RunningPlatform {
   readonly url: string;
   stop(): Promise<void>;
 }
 
-/** Opens the token and the store (failing fast with one clear error), migrates, and serves HTTP. */
+/** What this node calls itself in the audit log: host and process, so two nodes on one store are told apart. */
+function nodeName(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/**
+ * Opens the token and the store (failing fast with one clear error), migrates, starts the PKI services, the TSA
+ * and the audit log, and serves HTTP. Stops in the reverse order, so the last checkpoint covers the stop entry.
+ */
 export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatform> {
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
@@ -18,35 +29,58 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
   const hsm = await openPlatformHsm(config, logger);
   let http: RunningHttpServer | undefined;
   let pki: RunningPki | undefined;
+  let audit: RunningAudit | undefined;
   try {
     const store = await openPlatformStore(config);
     try {
       const { applied } = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'store migrated');
       pki = await startPki(config, hsm, store, logger);
+      const tsa = await openPlatformTsa(config, hsm, store, logger);
+      if (tsa === undefined) logger.warn('no TSA certificate: POST /tsa is off and audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
+      audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
+      const routes: Route[] = [...pki.routes, ...audit.routes];
+      if (tsa !== undefined) {
+        const { tsaRoute } = await import('../api/tsa-route');
+        routes.push(tsaRoute({ tsa }));
+      }
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,
         ...(config.tlsCertFile && config.tlsKeyFile ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
         logger,
-        routes: [...pki.routes],
+        routes,
         health: [
           { name: 'store', check: () => store.ping() },
           { name: 'hsm', check: () => hsm.ping() },
         ],
       });
+      await audit.log.append({
+        actor: { type: 'system', id: nodeName() },
+        action: 'platform.start',
+        subject: `node:${nodeName()}`,
+        outcome: 'ok',
+        details: { url: http.url, engine: store.engine, pki: pki.runtime !== undefined, tsa: tsa !== undefined },
+      });
     } catch (err) {
+      await http?.close();
+      await audit?.stop();
       await pki?.stop();
       await store.close();
       throw err;
     }
     const running = http;
     const runningPki = pki;
+    const runningAudit = audit;
     logger.info({ engine: store.engine, token: config.pkcs11Token }, 'platform started');
     return {
       url: running.url,
       stop: async () => {
         await running.close();
+        await runningAudit.log
+          .append({ actor: { type: 'system', id: nodeName() }, action: 'platform.stop', subject: `node:${nodeName()}`, outcome: 'ok' })
+          .catch((err: unknown) => logger.error({ err }, 'the stop could not be recorded in the audit log'));
+        await runningAudit.stop();
         await runningPki.stop();
         await store.close();
         await hsm.close();

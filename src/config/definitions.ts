@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -118,6 +119,8 @@ export interface Config {
   readonly ocspValiditySeconds: number;
   readonly ocspCacheEntries: number;
   readonly pkiPollMs: number;
+  readonly tsaPolicyOid: string;
+  readonly operatorName: string;
 }
 
 type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
@@ -322,6 +325,35 @@ export const configDefinitions: Definitions = {
     default: () => 1000,
     parse: integer(100, 3_600_000),
   }),
+  tsaPolicyOid: key({
+    env: 'MSSP_TSA_POLICY_OID',
+    doc: 'The policy OID written into time-stamp tokens of the platform TSA (POST /tsa, audit checkpoints): set your TSA policy\'s OID. The default is a UUID-based OID (X.667, 2.25) that names this software\'s test policy, not a published one.',
+    defaultText: '2.25.306316706026514852143620720375114879892',
+    default: () => '2.25.306316706026514852143620720375114879892',
+    parse: (raw) => {
+      if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(raw.trim())) throw new Error('must be a dotted OID such as 1.2.3.4');
+      return raw.trim();
+    },
+  }),
+  operatorName: key({
+    env: 'MSSP_OPERATOR',
+    doc: 'Who runs `mssp` commands, as the audit log records them (actor operator:NAME of each operator.command entry). Set it per person where several share an account.',
+    defaultText: 'the login name of the OS user',
+    default: () => osUserName(),
+    parse: (raw) => {
+      if (!/^[\w.@+-]{1,64}$/.test(raw.trim())) throw new Error('must be 1-64 letters, digits or . _ @ + -');
+      return raw.trim();
+    },
+  }),
 };
+
+/** The OS login name; a container without a passwd entry for its uid has none, so the uid stands in. */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
 
 export type ConfigKey = keyof Config;
