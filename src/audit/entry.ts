@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson, type JsonObject } from './canonical-json';
 import { AuditError } from './errors';
 import { checkDetails } from './masking';
@@ -163,10 +163,9 @@ function entryText(e: EntryContent): string {
 
 /** leafHash(encodeEntry(e)), hashing the text directly: the verifier does this for every entry. */
 export function entryLeafHash(e: EntryContent): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(entryText(e), 'utf8').digest();
+  // U+0000 encodes as the single octet 0x00 in UTF-8: the leaf prefix of RFC 6962, hashed in one call.
+  return hash('sha256', `\u0000${entryText(e)}`, 'buffer');
 }
-
-const LEAF_PREFIX = Buffer.of(0x00);
 
 /**
  * The next entry on top of `head`. Time never goes backwards within the log (a node whose clock lags takes the

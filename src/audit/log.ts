@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import { isStoreError, type Repositories, type Store } from '../store';
 import type { Checkpoint } from './checkpoint';
-import { prepareEntry, sealEntry, type AuditEntry, type NewAuditEntry } from './entry';
+import { prepareEntry, sealEntry, type AuditEntry, type NewAuditEntry, type PreparedEntry } from './entry';
 import { AuditError } from './errors';
 import { verifyConsistency, type Hash } from './merkle';
 import { checkpointFromRecord, checkpointToRecord, entryFromRecord, entryToRecord, headFromRecord } from './records';
@@ -72,6 +72,23 @@ function count(value: unknown, what: string, min = 0): number {
   return value;
 }
 
+/** Entries a group commit takes at most; more wait for the next transaction. */
+const MAX_GROUP_COMMIT = 2000;
+
+async function appendPreparedEntries(tx: Pick<Repositories, 'audit'>, prepared: readonly PreparedEntry[], clock: () => Date): Promise<AppendedEntry[]> {
+  let head = headFromRecord(await tx.audit.lockHead());
+  const now = clock();
+  const sealed: AuditEntry[] = [];
+  for (const p of prepared) {
+    const entry = sealEntry(p, head, now);
+    sealed.push(entry);
+    head = { size: entry.seq + 1, lastLeafHash: entry.leafHash, lastTime: entry.time };
+  }
+  await tx.audit.insertEntries(sealed.map(entryToRecord));
+  await tx.audit.advanceHead({ size: BigInt(head.size), lastLeafHash: head.lastLeafHash, lastTime: head.lastTime });
+  return sealed.map((e) => ({ seq: e.seq, time: e.time, leafHash: e.leafHash }));
+}
+
 async function appendPreparedEntry(tx: Pick<Repositories, 'audit'>, prepared: ReturnType<typeof prepareEntry>, clock: () => Date): Promise<AppendedEntry> {
   const head = headFromRecord(await tx.audit.lockHead());
   const sealed = sealEntry(prepared, head, clock());
@@ -88,6 +105,8 @@ export class AuditLog {
   private readonly checkpointListeners = new Set<(checkpoint: Checkpoint) => void>();
   private readonly store: AuditStore;
   private readonly clock: () => Date;
+  private readonly pending: { prepared: PreparedEntry; resolve: (e: AppendedEntry) => void; reject: (err: Error) => void }[] = [];
+  private flushing = false;
 
   private constructor(
     private readonly options: AuditLogOptions,
@@ -110,12 +129,43 @@ export class AuditLog {
     return this.tree.size;
   }
 
-  /** Appends in a transaction of its own. */
-  async append(entry: NewAuditEntry): Promise<AppendedEntry> {
-    const prepared = prepareEntry(entry);
-    const appended = await this.store.transaction((tx) => this.appendPrepared(tx, prepared));
-    this.notifyAppend(appended);
-    return appended;
+  /**
+   * Appends in a transaction of its own, resolving once the entry is committed (durable). Appends that arrive
+   * while a commit is under way wait for it and then go in together, in arrival order, in one transaction (group
+   * commit): one lock of the head and one fsync for the lot. A failed batch fails each of its appends.
+   */
+  append(entry: NewAuditEntry): Promise<AppendedEntry> {
+    let prepared: PreparedEntry;
+    try {
+      prepared = prepareEntry(entry);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return new Promise<AppendedEntry>((resolve, reject) => {
+      this.pending.push({ prepared, resolve, reject });
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    void (async () => {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_GROUP_COMMIT);
+        try {
+          const appended = await this.store.transaction((tx) => appendPreparedEntries(tx, batch.map((p) => p.prepared), this.clock));
+          batch.forEach((waiting, i) => {
+            const one = appended[i] as AppendedEntry;
+            this.notifyAppend(one);
+            waiting.resolve(one);
+          });
+        } catch (err) {
+          for (const waiting of batch) waiting.reject(err as Error);
+        }
+      }
+      this.flushing = false;
+    })();
   }
 
   /**

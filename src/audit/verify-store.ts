@@ -30,15 +30,22 @@ async function readCheckpoints(store: Pick<Store, 'audit'>, pageSize: number): P
 
 async function readEntries(store: Pick<Store, 'audit'>, verifier: LogVerifier, from: bigint, pageSize: number, onProgress?: (n: number) => void): Promise<bigint> {
   let next = from;
+  let reading = store.audit.entries({ from: next, limit: pageSize });
   for (;;) {
-    const page = await store.audit.entries({ from: next, limit: pageSize });
-    for (const record of page) verifier.add(entryFromRecord(record));
-    onProgress?.(verifier.count);
-    if (verifier.stopped) return next;
+    const page = await reading;
     // Go on after the last seq read (not after the count): a deleted entry must not make us read one twice.
     const last = page[page.length - 1];
     if (last !== undefined) next = last.seq + 1n;
-    if (page.length < pageSize) return next;
+    const more = page.length === pageSize;
+    // The next page is read (by the driver, off this thread where it can) while this one is hashed.
+    if (more) reading = store.audit.entries({ from: next, limit: pageSize });
+    for (const record of page) verifier.add(entryFromRecord(record));
+    onProgress?.(verifier.count);
+    if (verifier.stopped) {
+      if (more) await reading.catch(() => undefined);
+      return last !== undefined ? next : from;
+    }
+    if (!more) return next;
   }
 }
 
