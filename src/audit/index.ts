@@ -69,3 +69,17 @@ export {
 export { MerkleTree } from './tree';
 export { verifyInclusion, verifyConsistency, leafHash, nodeHash, EMPTY_ROOT, HASH_LENGTH, MerkleError, type Hash } from './merkle';
 export { AuditError, isAuditError, AUDIT_ERRORS, type AuditErrorCode } from './errors';
+export {
+  EVIDENCE_FORMAT,
+  buildEvidenceBundle,
+  decodeEvidenceBundle,
+  verifyEvidenceBundle,
+  transactionSubject,
+  type EvidenceBundle,
+  type EvidenceParts,
+  type EvidenceCheck,
+  type EvidencePkiChecks,
+  type DecodedEvidence,
+  type EvidenceVerdict,
+  type VerifyEvidenceOptions,
+} from './evidence';

@@ -347,6 +347,11 @@ export class AuditLog {
    * The seam for evidence bundles: these entries, each with its inclusion proof against the latest checkpoint,
    * and that checkpoint. OUT_OF_RANGE for an entry that does not exist or is not covered yet (make a checkpoint first).
    */
+  /** Sequence numbers of the entries about one subject (e.g. `transaction:…`), oldest first. */
+  async seqsAbout(subject: string, limit = 1000): Promise<number[]> {
+    return (await this.store.audit.seqsBySubject(subject, limit)).map(Number);
+  }
+
   async entriesWithProof(seqs: readonly number[]): Promise<ProvenEntries> {
     for (const seq of seqs) count(seq, 'an entry seq');
     const checkpoint = await this.checkpointOrLatest(undefined);

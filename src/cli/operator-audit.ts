@@ -18,6 +18,8 @@ const READ_ONLY_AUDIT = new Set(['verify', 'tail', 'proof', 'public-key']);
 export function isRecordedCommand(path: readonly string[]): boolean {
   const [top, sub] = path;
   if (top === undefined || NOT_RECORDED.has(top)) return false;
+  // Checking a bundle is offline work on the auditor's machine, which has no store to record into.
+  if (top === 'evidence' && sub === 'verify') return false;
   return !(top === 'audit' && sub !== undefined && READ_ONLY_AUDIT.has(sub));
 }
 

@@ -116,6 +116,7 @@ export async function startPkiRuntime(options: PkiRuntimeOptions): Promise<PkiRu
     stop: async () => {
       clearInterval(timer);
       await ticking;
+      await crls.idle();
     },
   };
 }

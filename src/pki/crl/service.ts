@@ -65,6 +65,11 @@ export class CrlService {
     return this.running;
   }
 
+  /** Resolves once no refresh is running (a node stopping must not close the store under one). */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
   private async refreshOne(ca: CertificationAuthority): Promise<void> {
     const { store } = this.options;
     try {

@@ -59,6 +59,8 @@ export interface AuditRepository {
   /** Moves the head forward; only after lockHead() in the same transaction. */
   advanceHead(head: AuditHeadRecord): Promise<void>;
   insertEntry(entry: AuditEntryRecord): Promise<void>;
+  /** Sequence numbers of the entries about `subject`, ascending (at most `limit`). */
+  seqsBySubject(subject: string, limit: number): Promise<bigint[]>;
   /** Several consecutive entries in one go (a group commit). */
   insertEntries(entries: readonly AuditEntryRecord[]): Promise<void>;
   entry(seq: bigint): Promise<AuditEntryRecord | undefined>;
@@ -213,6 +215,11 @@ export function auditRepository(db: Db): AuditRepository {
 
     async insertEntry(e) {
       await run(db, knex('audit_entries').insert(entryRow(e)));
+    },
+
+    async seqsBySubject(subject, limit) {
+      const rows = await run(db, knex('audit_entries').select<{ seq: number | string }[]>('seq').where({ subject }).orderBy('seq').limit(limitOf(limit)));
+      return rows.map((r) => codec.integerFromDb(r.seq, 'audit_entries.seq'));
     },
 
     async insertEntries(entries) {
