@@ -183,6 +183,14 @@ export class AuditLog {
   }
 
   /**
+   * One entry inside the caller's transaction, without a log object (and so without loading the tree): for
+   * modules that record their changes in the transaction that makes them, in any process.
+   */
+  static appendWithin(tx: Pick<Repositories, 'audit'>, entry: NewAuditEntry, clock: () => Date = () => new Date()): Promise<AppendedEntry> {
+    return appendPreparedEntry(tx, prepareEntry(entry), clock);
+  }
+
+  /**
    * One entry from a short-lived process (a CLI command) without loading the tree: appending needs only the
    * head, and the running nodes' checkpointers take the entry into the tree when they next sync.
    */

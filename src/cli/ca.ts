@@ -254,6 +254,7 @@ export async function startPki(config: Config, hsm: Hsm, store: Store, logger: L
       pollMs: config.pkiPollMs,
       ocspValiditySeconds: config.ocspValiditySeconds,
       ocspCacheEntries: config.ocspCacheEntries,
+      recordRaEvent: await (await import('./ra-audit')).raAuditRecorder(),
     });
   } catch (err) {
     if (pki.isCaError(err, 'NOT_INITIALISED')) {

@@ -24,8 +24,10 @@ async function withRa<T>(config: Config, fn: (ra: RegistrationAuthority) => Prom
   let hsm: Hsm | undefined;
   let issuing: CertificationAuthority | undefined;
   try {
+    const { raAuditRecorder } = await import('./ra-audit');
     const ra = new pki.RegistrationAuthority({
       store,
+      record: await raAuditRecorder(),
       issuer: async () => {
         if (issuing === undefined) {
           hsm = await openPlatformHsm(config);

@@ -4,7 +4,7 @@ import type { Store } from '../../store';
 import { CrlService } from '../crl/service';
 import { OcspResponder } from '../ocsp/responder';
 import { StoreStatusSource } from '../ocsp/status-source';
-import { RegistrationAuthority } from '../ra/authority';
+import { RegistrationAuthority, type RegistrationAuthorityOptions } from '../ra/authority';
 import { parseCertificate } from '../x509/certificate';
 import { type LoadedCas, loadCas, loadServiceIdentity } from './load';
 import { StatusFeed } from './status-feed';
@@ -22,6 +22,8 @@ export interface PkiRuntimeOptions {
   /** Re-issue a CRL when this fraction of its lifetime has passed. Default 0.5. */
   readonly crlRefreshFraction?: number;
   readonly clock?: () => number;
+  /** The RA's audit hook (see RegistrationAuthorityOptions.record). */
+  readonly recordRaEvent?: RegistrationAuthorityOptions['record'];
 }
 
 /** What a running node serves: the OCSP responder, the CRLs, the CA certificates, and an RA wired to them. */
@@ -71,6 +73,7 @@ export async function startPkiRuntime(options: PkiRuntimeOptions): Promise<PkiRu
   const ra = new RegistrationAuthority({
     store,
     issuer: () => Promise.resolve(cas.issuing),
+    ...(options.recordRaEvent !== undefined ? { record: options.recordRaEvent } : {}),
     // A change made through this node is applied at once; the feed then delivers it again, harmlessly.
     onStatusChange: (ca, serial) => {
       responder.invalidate(ca, serial);

@@ -78,8 +78,28 @@ export interface RegistrationAuthorityOptions {
   readonly issuer: () => Promise<CertificationAuthority>;
   /** Told of every certificate status this RA writes (the node's OCSP cache listens). */
   readonly onStatusChange?: (issuerCa: string, serial: string) => void;
+  /**
+   * Records each registration, issuance and status change inside the transaction that makes it, so the audit log
+   * and the directory commit together (pki/ may not import audit/: the CLI and the platform plug the log in here).
+   */
+  readonly record?: (tx: Repositories, event: RaAuditEvent) => Promise<void>;
   readonly clock?: () => Date;
 }
+
+/** One RA action as the audit log takes it. */
+export interface RaAuditEvent {
+  readonly action: 'registration.create' | 'registration.update' | 'certificate.issue' | 'certificate.suspend' | 'certificate.resume' | 'certificate.revoke';
+  /** The registration officer. */
+  readonly officer: string;
+  /** `mid:…` for registrations, `certificate:<ca>:<serial hex>` for certificates. */
+  readonly subject: string;
+  readonly outcome: string;
+  readonly details: Readonly<Record<string, string | number | null>>;
+  /** The certificate DER, for an issuance (its SHA-256 goes into the entry). */
+  readonly evidence?: Uint8Array;
+}
+
+const STATUS_ACTIONS = { hold: 'certificate.suspend', reinstate: 'certificate.resume', revoke: 'certificate.revoke' } as const;
 
 /** What a lifecycle step works with inside its transaction. */
 interface Step {
@@ -126,6 +146,13 @@ export class RegistrationAuthority {
       await tx.mobileIds.insertMobileId({ mid, label, ...identity, registrationMode: mode, maxLevel: maxLevelFor(mode), officer });
       await this.recordPair(tx, mid, issued, officer);
       await tx.mobileIds.insertEvent({ mid, event: 'registered', msisdn, status: 'active', reason: null, actor: officer, details: details(issued) });
+      await this.options.record?.(tx, {
+        action: 'registration.create',
+        officer,
+        subject: mid,
+        outcome: 'ok',
+        details: { msisdn, label, registrationMode: mode, maxLevel: maxLevelFor(mode), authentication: issued.authentication.serialHex, signature: issued.signature.serialHex },
+      });
     });
     this.notify(issued);
     return { mid, msisdn, label, registrationMode: mode, maxLevel: maxLevelFor(mode), authentication: issued.authentication, signature: issued.signature };
@@ -266,11 +293,21 @@ export class RegistrationAuthority {
   private async recordPair(tx: Repositories, mid: string, issued: IssuedPair & { ca: CertificationAuthority }, officer: string): Promise<void> {
     await issued.ca.recordIssued(tx, issued.authentication, 'citizen-auth', officer, mid);
     await issued.ca.recordIssued(tx, issued.signature, 'citizen-sign', officer, mid);
+    for (const [profile, cert] of [['citizen-auth', issued.authentication], ['citizen-sign', issued.signature]] as const) {
+      await this.options.record?.(tx, { action: 'certificate.issue', officer, subject: `certificate:${issued.ca.name}:${cert.serialHex}`, outcome: 'ok', details: { mid, profile }, evidence: cert.der });
+    }
   }
 
   private async setStatus(step: Step, record: CertificateRecord, change: StatusChange, note?: string): Promise<void> {
     await changeStatus(step.tx, { issuerCa: record.issuerCa, serial: record.serial, change, actor: step.officer, ...(note !== undefined ? { note } : {}), at: this.clock() });
     step.changed.push([record.issuerCa, record.serial]);
+    await this.options.record?.(step.tx, {
+      action: STATUS_ACTIONS[change.action],
+      officer: step.officer,
+      subject: `certificate:${record.issuerCa}:${record.serial}`,
+      outcome: 'ok',
+      details: { mid: record.mid, reason: change.action === 'revoke' ? change.reason : null, note: note ?? null },
+    });
   }
 
   private async lifecycle(
@@ -302,6 +339,13 @@ export class RegistrationAuthority {
         reason,
         actor: officer,
         details: extraDetails ?? (input.note !== undefined ? JSON.stringify({ note: input.note }) : null),
+      });
+      await this.options.record?.(tx, {
+        action: 'registration.update',
+        officer,
+        subject: mid,
+        outcome: 'ok',
+        details: { event, status: rule.to, msisdn: newMsisdn ?? state.current.msisdn, reason, note: input.note ?? null },
       });
     });
     for (const [ca, serial] of changed) this.options.onStatusChange?.(ca, serial);

@@ -15,4 +15,5 @@ export {
   type IssuedPair,
   type LifecycleInput,
   type CitizenProfile,
+  type RaAuditEvent,
 } from './authority';

@@ -1,0 +1,20 @@
+import type { RaAuditEvent } from '../pki';
+import type { Repositories } from '../store';
+
+/**
+ * The RA's audit hook (RegistrationAuthorityOptions.record): each registration, issuance and status change becomes
+ * an entry in the same transaction, actor `operator:<officer>`, the issued certificate's SHA-256 as evidence.
+ */
+export async function raAuditRecorder(): Promise<(tx: Repositories, event: RaAuditEvent) => Promise<void>> {
+  const { AuditLog, hashEvidence } = await import('../audit');
+  return async (tx, event) => {
+    await AuditLog.appendWithin(tx, {
+      actor: { type: 'operator', id: event.officer },
+      action: event.action,
+      subject: event.subject,
+      outcome: event.outcome,
+      details: { ...event.details },
+      ...(event.evidence !== undefined ? { evidenceHash: hashEvidence(event.evidence) } : {}),
+    });
+  };
+}
