@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --runtime
 node bin/mssp.js init
+# The CA (root, issuing, OCSP responder, TSA, audit certificates) in the token, made once.
+node bin/mssp.js ca init --if-absent
 exec node bin/mssp.js start "$@"

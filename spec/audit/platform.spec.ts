@@ -43,6 +43,10 @@ describe('the audit log in a running platform', () => {
       expect(r.stderr).not.toMatch(/NOT in the audit log/);
       expect(r.code).toBe(0);
     }
+    // What scripts/start.sh runs on every start: nothing once a CA exists.
+    const again = runMssp(['ca', 'init', '--if-absent'], env, 60_000);
+    expect(again.stdout).toMatch(/a CA exists already: nothing to do/);
+    expect(again.code).toBe(0);
   });
   afterAll(async () => {
     await platform?.stop();
@@ -104,6 +108,7 @@ describe('the audit log in a running platform', () => {
       'operator:operator.command:command:ca init:ok',
       'operator:operator.command:command:ca export:ok',
       'operator:operator.command:command:ca export:ok',
+      'operator:operator.command:command:ca init:ok',
       'operator:operator.command:command:ca status:failed',
     ]);
     expect(entries.filter((e) => e.actor.type === 'operator').every((e) => e.actor.id === 'alice.registrar')).toBe(true);

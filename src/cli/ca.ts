@@ -91,6 +91,7 @@ interface InitOptions {
   serviceKey?: CaKeyChoice;
   rootCrlValidity?: number;
   issuingCrlValidity?: number;
+  ifAbsent?: boolean;
 }
 
 const EXPORTABLE = ['root', 'issuing', 'chain', 'ocsp-responder', 'tsa', 'audit-signing'] as const;
@@ -110,11 +111,16 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
     .option('--service-key <type>', 'OCSP responder and TSA keys: P-256 (default), P-384 or RSA-3072', keyChoice('--service-key'))
     .option('--root-crl-validity <duration>', 'root CRL lifetime (default 30d)', seconds('--root-crl-validity'))
     .option('--issuing-crl-validity <duration>', 'issuing CA CRL lifetime (default 24h)', seconds('--issuing-crl-validity'))
+    .option('--if-absent', 'do nothing (and succeed) when a CA exists already: for start scripts')
     .action(async (options: InitOptions) => {
       const { config } = ctx.config();
       const pki = await import('../pki');
       await withStoreAndHsm(config, async (store, hsm) => {
         await store.migrate();
+        if (options.ifAbsent === true && (await store.certificates.findCa(pki.ROOT_CA)) !== undefined) {
+          out.result('a CA exists already: nothing to do (--if-absent)');
+          return;
+        }
         const country = options.country ?? config.caCountry;
         const result = await pki.initCertificationAuthority(hsm, store, {
           organization: options.organization ?? config.caOrganization,
