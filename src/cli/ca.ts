@@ -174,9 +174,10 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
     .argument('<what>', EXPORTABLE.join('|'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (what: string, options: { out?: string }) => {
-      if (!(EXPORTABLE as readonly string[]).includes(what)) throw new InvalidArgumentError(`what to export is one of ${EXPORTABLE.join(', ')}`);
       const { config } = ctx.config();
       const pki = await import('../pki');
+      // Checked inside the action, where commander would print nothing for its own InvalidArgumentError.
+      if (!(EXPORTABLE as readonly string[]).includes(what)) throw new pki.CaError('BAD_INPUT', `what to export is one of ${EXPORTABLE.join(', ')}, not "${what}"`);
       const text = await withStore(config, async (store) => {
         const caPem = async (name: string): Promise<string> => {
           const record = await store.certificates.findCa(name);
@@ -220,7 +221,7 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
       const { config } = ctx.config();
       const pki = await import('../pki');
       const serial = pki.normaliseSerialHex(serialInput);
-      if (serial === undefined) throw new InvalidArgumentError('the serial number is hex (at most 20 octets)');
+      if (serial === undefined) throw new pki.CaError('BAD_INPUT', `the serial number is hex (at most 20 octets), not "${serialInput}"`);
       await withStore(config, async (store) => {
         const cert = await store.certificates.findCertificate(options.ca, serial);
         if (cert === undefined) throw new pki.CaError('CERTIFICATE_NOT_FOUND', `CA "${options.ca}" issued no certificate with serial ${serial}`);
