@@ -194,6 +194,33 @@ describe('PKI through the mssp command', () => {
     expectRefused(runMssp(['ra', 'reinstate', '--msisdn', MSISDN, '--officer', OFFICER], env), /revoked/);
   });
 
+  it('the platform TSA answers openssl ts -query over HTTP with a token openssl ts -verify accepts for that data only', async () => {
+    const data = join(dir, 'document.txt');
+    const other = join(dir, 'other.txt');
+    writeFileSync(data, 'a document signed with a mobile ID');
+    writeFileSync(other, 'another document');
+    const query = join(dir, 'q.tsq');
+    opensslText(['ts', '-query', '-data', data, '-sha256', '-cert', '-out', query]);
+    const res = await fetch(`${platform?.url}/tsa`, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: readFileSync(query) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/timestamp-reply');
+    const reply = join(dir, 'r.tsr');
+    writeFileSync(reply, Buffer.from(await res.arrayBuffer()));
+    const text = opensslText(['ts', '-reply', '-in', reply, '-text']);
+    expect(text).toMatch(/Status: Granted\./);
+    expect(text).toMatch(/Policy OID: 2\.25\.332905707516792268138615481188638803943/);
+    expect(text).toMatch(/Accuracy: 0x01 seconds/);
+    expect((await opensslAsync(['ts', '-verify', '-data', data, '-in', reply, '-CAfile', files.root])).output).toMatch(/Verification: OK/);
+    const wrong = await opensslAsync(['ts', '-verify', '-data', other, '-in', reply, '-CAfile', files.root]);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.output).toMatch(/Verification: FAILED/);
+    // Garbage is a TimeStampResp too: a rejection, never a crash.
+    const bad = await fetch(`${platform?.url}/tsa`, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: Buffer.from('not DER') });
+    expect(bad.status).toBe(200);
+    writeFileSync(reply, Buffer.from(await bad.arrayBuffer()));
+    expect(opensslText(['ts', '-reply', '-in', reply, '-text'])).toMatch(/Status: Rejected/);
+  });
+
   it('the CRL fetched from the URL in the certificate lists the revoked certificate and verifies with openssl crl -CAfile', async () => {
     const sign = join(files.certs, 'sign.pem');
     const serial = opensslText(['x509', '-in', sign, '-noout', '-serial']).trim().replace(/^serial=/, '');

@@ -4,7 +4,7 @@ import type { Config, LoadedConfig } from '../config';
 import type { Route } from '../api/http-server';
 import type { Hsm } from '../hsm';
 import type { Logger } from '../log';
-import type { CaKeyChoice, PkiRuntime } from '../pki';
+import type { CaKeyChoice, PkiRuntime, TimeStampAuthority } from '../pki';
 import type { Store } from '../store';
 import { table, type CliOutput } from './output';
 
@@ -236,6 +236,8 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
 export interface RunningPki {
   readonly routes: Route[];
   readonly runtime: PkiRuntime | undefined;
+  /** The platform TSA (also served at POST /tsa), for in-process time-stamps such as the audit log's checkpoints. */
+  readonly tsa: TimeStampAuthority | undefined;
   stop(): Promise<void>;
 }
 
@@ -258,15 +260,37 @@ export async function startPki(config: Config, hsm: Hsm, store: Store, logger: L
     });
   } catch (err) {
     if (pki.isCaError(err, 'NOT_INITIALISED')) {
-      logger.warn('no CA in the store: OCSP and CRL endpoints are off until `mssp ca init` and a restart');
-      return { routes: [], runtime: undefined, stop: async () => undefined };
+      logger.warn('no CA in the store: OCSP, CRL and TSA endpoints are off until `mssp ca init` and a restart');
+      return { routes: [], runtime: undefined, tsa: undefined, stop: async () => undefined };
     }
     throw err;
   }
-  const routes = pkiRoutes({
-    responder: runtime.responder,
-    crl: (name) => runtime.crls.current(name),
-    caCertificate: (name) => runtime.caCertificate(name),
-  });
-  return { routes, runtime, stop: () => runtime.stop() };
+  let tsa: TimeStampAuthority;
+  try {
+    const { tsaRoute } = await import('../api/tsa-route');
+    const identity = await pki.loadServiceIdentity(hsm, store, 'tsa');
+    tsa = await pki.createTsa({
+      hsm,
+      keyLabel: pki.PKI_KEY_LABELS.tsa,
+      certificate: identity.certificate.der,
+      chain: identity.chain,
+      counters: store.counters,
+      policyOid: config.tsaPolicyOid,
+      accuracy: { seconds: 1 },
+      logger,
+    });
+    const routes = [
+      ...pkiRoutes({
+        responder: runtime.responder,
+        crl: (name) => runtime.crls.current(name),
+        caCertificate: (name) => runtime.caCertificate(name),
+      }),
+      tsaRoute({ tsa }),
+    ];
+    logger.info({ policy: config.tsaPolicyOid, certificate: identity.certificate.serial }, 'TSA started');
+    return { routes, runtime, tsa, stop: () => runtime.stop() };
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
 }

@@ -118,9 +118,13 @@ export interface Config {
   readonly ocspValiditySeconds: number;
   readonly ocspCacheEntries: number;
   readonly pkiPollMs: number;
+  readonly tsaPolicyOid: string;
 }
 
 type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
+
+/** A UUID OID (X.667, no registration needed) for the TSA policy of an unconfigured deployment. */
+const DEFAULT_TSA_POLICY = '2.25.332905707516792268138615481188638803943';
 
 // Order matters: defaults may read keys defined above them.
 export const configDefinitions: Definitions = {
@@ -321,6 +325,16 @@ export const configDefinitions: Definitions = {
     defaultText: '1000',
     default: () => 1000,
     parse: integer(100, 3_600_000),
+  }),
+  tsaPolicyOid: key({
+    env: 'MSSP_TSA_POLICY',
+    doc: 'Policy OID the time-stamp authority (POST /tsa) writes into its tokens. The default is an X.667 UUID OID (2.25) that names this software\'s policy, not yours: set the OID of your TSA policy document.',
+    defaultText: DEFAULT_TSA_POLICY,
+    default: () => DEFAULT_TSA_POLICY,
+    parse: (raw) => {
+      if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(raw)) throw new Error('must be a dotted OID such as 1.3.6.1.4.1.99999.1');
+      return raw;
+    },
   }),
 };
 
