@@ -51,6 +51,8 @@ let dir: string;
 let sim: Hsm;
 let platform: StartedMssp | undefined;
 let files: { auth: string; sign: string; root: string; issuing: string; chain: string; certs: string };
+/** Requests for a second citizen's two mobile IDs and a renewal: [auth, sign] pairs, made in the SIM token. */
+let more: { gov: [string, string]; bank: [string, string]; renewal: [string, string] };
 
 beforeAll(async () => {
   const port = await freePort();
@@ -71,6 +73,16 @@ beforeAll(async () => {
   };
   writeFileSync(files.auth, toPem(await simRequest(sim, { type: 'EC', curve: 'P-256' }, 'CN=SIM auth'), 'CERTIFICATE REQUEST'));
   writeFileSync(files.sign, await simRequest(sim, { type: 'EC', curve: 'P-256' }, 'CN=SIM sign'));
+  const pair = async (name: string): Promise<[string, string]> => {
+    const out: string[] = [];
+    for (const use of ['auth', 'sign']) {
+      const file = join(dir, `${name}-${use}.csr`);
+      writeFileSync(file, await simRequest(sim, { type: 'EC', curve: 'P-256' }, `CN=${name} ${use}`));
+      out.push(file);
+    }
+    return out as [string, string];
+  };
+  more = { gov: await pair('gov'), bank: await pair('bank'), renewal: await pair('renewal') };
 });
 
 afterAll(async () => {
@@ -248,6 +260,45 @@ describe('PKI through the mssp command', () => {
     const check = await opensslAsync(['verify', '-crl_check', '-CAfile', files.root, '-untrusted', files.issuing, '-CRLfile', join(dir, 'crl.pem'), sign]);
     expect(check.status).not.toBe(0);
     expect(check.output).toMatch(/certificate revoked/);
+  });
+
+  it('several mobile IDs on one MSISDN; renew and change-msisdn re-certify, revoking the old certificates', async () => {
+    const msisdn = '+37255560003';
+    const register = (label: string, [auth, sign]: [string, string]): CliResult =>
+      ok(runMssp(['ra', 'register', '--msisdn', msisdn, '--label', label, '--given-name', 'Jaan', '--family-name', 'Tamm', '--national-id', '38001010000',
+        '--birth-date', '1980-01-01', '--mode', 'remote', '--officer', OFFICER, '--auth-csr', auth, '--sign-csr', sign, '--out-dir', join(dir, label)], env));
+    expect(register('government', more.gov).stdout).toMatch(/\("government", remote, up to level 3\)/);
+    expect(register('bank', more.bank).stdout).toMatch(/\("bank", remote, up to level 3\)/);
+    const both = ok(runMssp(['ra', 'show', msisdn], env)).stdout;
+    expect(both).toMatch(/"government" {2}active/);
+    expect(both).toMatch(/"bank" {2}active/);
+    // With two mobile IDs on the number, the officer must say which.
+    expectRefused(runMssp(['ra', 'suspend', '--msisdn', msisdn, '--officer', OFFICER], env), /--label|--mid|several|which/i);
+
+    const oldSign = join(dir, 'bank', 'sign.pem');
+    const renewed = ok(runMssp(['ra', 'renew', '--msisdn', msisdn, '--label', 'bank', '--officer', OFFICER, '--auth-csr', more.renewal[0], '--sign-csr', more.renewal[1]], env));
+    expect(renewed.stdout).toMatch(/^mid:\S+ renewed: authentication [0-9a-f]+, signature [0-9a-f]+$/m);
+    const oldOcsp = async (): Promise<string> =>
+      (await opensslAsync(['ocsp', '-url', `${platform?.url}/ocsp`, '-issuer', files.issuing, '-cert', oldSign, '-CAfile', files.chain])).output;
+    const deadline = Date.now() + 10_000;
+    let answer = await oldOcsp();
+    while (!/sign\.pem: revoked/.test(answer) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await oldOcsp();
+    }
+    expect(answer).toMatch(/Response verify OK/);
+    expect(answer).toMatch(/sign\.pem: revoked/);
+    expect(answer).toMatch(/Reason: superseded/);
+
+    const moved = ok(runMssp(['ra', 'change-msisdn', '--msisdn', msisdn, '--label', 'government', '--officer', OFFICER, '--to', '+37255560004'], env));
+    expect(moved.stdout).toMatch(/^mid:\S+ is now bound to \+37255560004: authentication [0-9a-f]+, signature [0-9a-f]+$/m);
+    const now = ok(runMssp(['ra', 'show', '+37255560004'], env)).stdout;
+    expect(now).toMatch(/"government" {2}active {2}bound to \+37255560004/);
+    expect(now).toMatch(/msisdn-changed\s+active\s+\+37255560004/);
+    expect(now).toMatch(/citizen-sign\s+[0-9a-f]+\s+revoked \(affiliationChanged\)/);
+    const left = ok(runMssp(['ra', 'show', msisdn], env)).stdout;
+    expect(left).toMatch(/"bank" {2}active/);
+    expect(left).not.toMatch(/"government"/);
   });
 
   it('ra show keeps the whole history; mssp start stops cleanly', async () => {
