@@ -301,6 +301,34 @@ describe('PKI through the mssp command', () => {
     expect(left).not.toMatch(/"government"/);
   });
 
+  it('ca issue certifies TLS keys from requests: the platform server (DNS names) and a relying party client', () => {
+    const request = (name: string): string => {
+      const csr = join(dir, `${name}.csr`);
+      execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', csr], { stdio: 'pipe' });
+      return csr;
+    };
+    const server = join(dir, 'server.pem');
+    const issued = ok(runMssp(['ca', 'issue', '--profile', 'platform-tls-server', '--csr', request('server'), '--name', 'mssp.example', '--dns', 'mssp.example', 'localhost', '--out', server], env));
+    expect(issued.stdout).toMatch(/^issued platform-tls-server certificate [0-9a-f]+ for CN=mssp\.example, valid until \S+$/m);
+    expect(opensslText(['verify', '-purpose', 'sslserver', '-CAfile', files.root, '-untrusted', files.issuing, server])).toMatch(/server\.pem: OK/);
+    const text = opensslText(['x509', '-in', server, '-noout', '-text']);
+    expect(text).toMatch(/DNS:mssp\.example, DNS:localhost/);
+    expect(text).toMatch(/TLS Web Server Authentication/);
+
+    const client = ok(runMssp(['ca', 'issue', '--profile', 'rp-tls-client', '--csr', request('ministry'), '--name', 'Ministry portal', '--organization', 'Ministry'], env));
+    expect(client.stdout.trim()).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----$/);
+    writeFileSync(join(dir, 'client.pem'), client.stdout);
+    expect(opensslText(['verify', '-purpose', 'sslclient', '-CAfile', files.root, '-untrusted', files.issuing, join(dir, 'client.pem')])).toMatch(/client\.pem: OK/);
+    expect(client.stderr).toMatch(/issued rp-tls-client certificate ([0-9a-f]+) for O=Ministry, CN=Ministry portal/);
+    const serial = /issued rp-tls-client certificate ([0-9a-f]+)/.exec(client.stderr)?.[1] as string;
+    expect(ok(runMssp(['ca', 'status', serial], env)).stdout).toMatch(/profile rp-tls-client[\s\S]+good/);
+
+    expectRefused(runMssp(['ca', 'issue', '--profile', 'citizen-sign', '--csr', files.auth, '--name', 'x'], env), /one of rp-tls-client, platform-tls-server.*mssp ra register/);
+    expectRefused(runMssp(['ca', 'issue', '--profile', 'platform-tls-server', '--csr', request('nodns'), '--name', 'x'], env), /at least one DNS name/);
+    expectRefused(runMssp(['ca', 'issue', '--profile', 'rp-tls-client', '--csr', join(dir, 'forged.csr'), '--name', 'x'], env), /not signed by the key it carries/);
+    expectRefused(runMssp(['ca', 'issue', '--profile', 'platform-tls-server', '--csr', request('bad-host'), '--name', 'x', '--dns', 'not a host'], env), /"not a host" is not a DNS name/);
+  });
+
   it('ra show keeps the whole history; mssp start stops cleanly', async () => {
     const r = ok(runMssp(['ra', 'show', MSISDN], env));
     expect(r.stdout).toMatch(/ {2}revoked {2}bound to/);

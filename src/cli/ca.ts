@@ -212,6 +212,53 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
       await writeOrPrint(out, options.der === true ? crl.der : pem(crl.der, 'X509 CRL'), options.out, 'the CRL');
     });
 
+  ca.command('issue')
+    .description("issue a TLS certificate from a PKCS#10 request whose key its holder made (proof of possession checked): a relying party's client certificate or the platform's server certificate")
+    .requiredOption('--profile <profile>', 'rp-tls-client or platform-tls-server')
+    .requiredOption('--csr <file>', 'the PKCS#10 request, PEM or DER')
+    .requiredOption('--name <CN>', 'common name of the subject: the relying party, or the host')
+    .option('--organization <O>', 'organization of the subject')
+    .option('--country <CC>', 'country of the subject')
+    .option('--dns <name...>', 'host names for platform-tls-server (at least one)')
+    .option('--days <n>', "validity in days, at most the profile's", (raw) => {
+      if (!/^[1-9]\d{0,4}$/.test(raw)) throw new InvalidArgumentError('--days is a whole number of days');
+      return Number(raw);
+    })
+    .option('--out <file>', 'write the certificate (PEM) to a file')
+    .action(async (o: { profile: string; csr: string; name: string; organization?: string; country?: string; dns?: string[]; days?: number; out?: string }) => {
+      const { config } = ctx.config();
+      const pki = await import('../pki');
+      const { readFile } = await import('node:fs/promises');
+      let request: Buffer;
+      try {
+        request = await readFile(o.csr);
+      } catch (err) {
+        throw new pki.CaError('BAD_INPUT', `cannot read the request ${o.csr}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const issued = await withStoreAndHsm(config, async (store, hsm) => {
+        const cas = await pki.loadCas(hsm, store);
+        return pki.issueForRequest(cas.issuing, store, {
+          profile: o.profile,
+          request,
+          commonName: o.name,
+          ...(o.organization !== undefined ? { organization: o.organization } : {}),
+          ...(o.country !== undefined ? { country: o.country } : {}),
+          ...(o.dns !== undefined ? { dnsNames: o.dns } : {}),
+          ...(o.days !== undefined ? { validityDays: o.days } : {}),
+          actor: `cli:${process.env.USER ?? 'operator'}`,
+        });
+      });
+      const summary = `issued ${o.profile} certificate ${issued.serialHex} for ${issued.subject}, valid until ${issued.notAfter.toISOString()}`;
+      // Standard output carries one thing: the summary when the PEM went to a file, else the PEM alone.
+      if (o.out !== undefined) {
+        await writeOrPrint(out, pem(issued.der, 'CERTIFICATE'), o.out, 'the certificate');
+        out.result(summary);
+      } else {
+        out.step(summary);
+        out.result(pem(issued.der, 'CERTIFICATE').trimEnd());
+      }
+    });
+
   ca.command('status')
     .description('a certificate by serial number: subject, profile, validity and its whole status history')
     .argument('<serial>', 'serial number in hex')
