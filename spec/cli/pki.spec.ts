@@ -114,6 +114,12 @@ describe('PKI through the mssp command', () => {
   it('init and ca init make the token, the store and the CAs; a second ca init is refused', () => {
     ok(runMssp(['init'], env));
     expectRefused(runMssp(['ra', 'register', '--msisdn', MSISDN, '--given-name', 'A', '--family-name', 'B', '--national-id', '1', '--birth-date', '1980-01-01', '--mode', 'remote', '--officer', OFFICER, '--auth-csr', files.auth, '--sign-csr', files.sign], env), /mssp ca init/);
+    expectRefused(runMssp(['ca', 'init'], { ...env, MSSP_HTTP_PORT: '0' }), /MSSP_HTTP_PORT is 0.*MSSP_PUBLIC_BASE_URL or --base-url/);
+    expectRefused(runMssp(['ca', 'init', '--base-url', 'ftp://pki.example'], env), /http:\/\/ or https:\/\/ URL/);
+    expectRefused(runMssp(['ca', 'init', '--organization', 'O'.repeat(60)], env), /1 to 64 printable characters/);
+    expectRefused(runMssp(['ca', 'init', '--country', 'Estonia'], env), /two upper-case letters/);
+    // None of those refusals left a key in the token.
+    expect(ok(runMssp(['hsm', 'keys'], env)).stdout).toMatch(/^0 object\(s\)$/m);
     const init = ok(runMssp(['ca', 'init'], env));
     expect(init.stdout).toMatch(/^root\s+C=EE, O=MSSP Platform, CN=MSSP Platform Root CA\s/m);
     expect(init.stdout).toMatch(/^ocsp-responder\s/m);

@@ -113,6 +113,10 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
     .action(async (options: InitOptions) => {
       const { config } = ctx.config();
       const pki = await import('../pki');
+      if (options.baseUrl === undefined && config.publicBaseUrl === undefined && config.httpPort === 0) {
+        // Port 0 means "any free port at start": no URL written into a certificate could reach it.
+        throw new pki.CaError('BAD_INPUT', 'MSSP_HTTP_PORT is 0, so the OCSP and CRL URLs in certificates would be unreachable: set MSSP_PUBLIC_BASE_URL or --base-url');
+      }
       await withStoreAndHsm(config, async (store, hsm) => {
         await store.migrate();
         const country = options.country ?? config.caCountry;
