@@ -173,7 +173,7 @@ describe('PKI through the mssp command', () => {
     forged[flipped] = (forged[flipped] ?? 0) ^ 0x01;
     const forgedFile = join(dir, 'forged.csr');
     writeFileSync(forgedFile, forged);
-    expectRefused(runMssp([...base, '--msisdn', '+37255560002', '--auth-csr', files.auth, '--sign-csr', forgedFile], env), /possession|signature/i);
+    expectRefused(runMssp([...base, '--msisdn', '+37255560002', '--auth-csr', files.auth, '--sign-csr', forgedFile], env), /^mssp: the signature request is not signed by the key it carries/);
     // The SIM's keys are already certified for Mari's mobile ID.
     expectRefused(runMssp([...base, '--msisdn', '+37255560002', '--auth-csr', files.auth, '--sign-csr', files.sign], env), /already/i);
     expectRefused(runMssp([...base.slice(0, -4), '--mode', 'by-post', '--officer', OFFICER, '--msisdn', '+37255560002', '--auth-csr', files.auth, '--sign-csr', files.sign], env), /mode/);
