@@ -9,6 +9,8 @@ import { join } from 'node:path';
 const FULL_COUNTS: Readonly<Record<string, number>> = {
   'smpp-pdu': 100_000,
   'ota-packet': 100_000,
+  // Issue 3: 10,000 mutated inputs for each of its six parsers.
+  'pki-der': 60_000,
 };
 const DEFAULT_COUNT = 100_000;
 

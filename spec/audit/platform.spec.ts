@@ -36,7 +36,7 @@ describe('the audit log in a running platform', () => {
   let platform: StartedMssp | undefined;
 
   beforeAll(() => {
-    env = cliEnv({ MSSP_OPERATOR: 'alice.registrar', MSSP_AUDIT_CHECKPOINT_MS: '1000', MSSP_AUDIT_REQUIRE_TIMESTAMP: 'true' });
+    env = cliEnv({ MSSP_PUBLIC_BASE_URL: 'http://127.0.0.1:8080', MSSP_OPERATOR: 'alice.registrar', MSSP_AUDIT_CHECKPOINT_MS: '1000', MSSP_AUDIT_REQUIRE_TIMESTAMP: 'true' });
     dir = env.MSSP_DATA_DIR as string;
     for (const args of [['init'], ['ca', 'init', '--organization', 'Audit Test'], ['ca', 'export', 'root', '--out', join(dir, 'root.pem')], ['ca', 'export', 'issuing', '--out', join(dir, 'issuing.pem')]]) {
       const r = runMssp(args, env, 60_000);

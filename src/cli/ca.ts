@@ -4,7 +4,7 @@ import type { Config, LoadedConfig } from '../config';
 import type { Route } from '../api/http-server';
 import type { Hsm } from '../hsm';
 import type { Logger } from '../log';
-import type { CaKeyChoice, PkiRuntime } from '../pki';
+import type { CaKeyChoice, PkiRuntime, TimeStampAuthority } from '../pki';
 import type { Store } from '../store';
 import { table, type CliOutput } from './output';
 
@@ -115,6 +115,10 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
     .action(async (options: InitOptions) => {
       const { config } = ctx.config();
       const pki = await import('../pki');
+      if (options.baseUrl === undefined && config.publicBaseUrl === undefined && config.httpPort === 0) {
+        // Port 0 means "any free port at start": no URL written into a certificate could reach it.
+        throw new pki.CaError('BAD_INPUT', 'MSSP_HTTP_PORT is 0, so the OCSP and CRL URLs in certificates would be unreachable: set MSSP_PUBLIC_BASE_URL or --base-url');
+      }
       await withStoreAndHsm(config, async (store, hsm) => {
         await store.migrate();
         if (options.ifAbsent === true && (await store.certificates.findCa(pki.ROOT_CA)) !== undefined) {
@@ -180,9 +184,10 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
     .argument('<what>', EXPORTABLE.join('|'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (what: string, options: { out?: string }) => {
-      if (!(EXPORTABLE as readonly string[]).includes(what)) throw new InvalidArgumentError(`what to export is one of ${EXPORTABLE.join(', ')}`);
       const { config } = ctx.config();
       const pki = await import('../pki');
+      // Checked inside the action, where commander would print nothing for its own InvalidArgumentError.
+      if (!(EXPORTABLE as readonly string[]).includes(what)) throw new pki.CaError('BAD_INPUT', `what to export is one of ${EXPORTABLE.join(', ')}, not "${what}"`);
       const text = await withStore(config, async (store) => {
         const caPem = async (name: string): Promise<string> => {
           const record = await store.certificates.findCa(name);
@@ -217,6 +222,53 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
       await writeOrPrint(out, options.der === true ? crl.der : pem(crl.der, 'X509 CRL'), options.out, 'the CRL');
     });
 
+  ca.command('issue')
+    .description("issue a TLS certificate from a PKCS#10 request whose key its holder made (proof of possession checked): a relying party's client certificate or the platform's server certificate")
+    .requiredOption('--profile <profile>', 'rp-tls-client or platform-tls-server')
+    .requiredOption('--csr <file>', 'the PKCS#10 request, PEM or DER')
+    .requiredOption('--name <CN>', 'common name of the subject: the relying party, or the host')
+    .option('--organization <O>', 'organization of the subject')
+    .option('--country <CC>', 'country of the subject')
+    .option('--dns <name...>', 'host names for platform-tls-server (at least one)')
+    .option('--days <n>', "validity in days, at most the profile's", (raw) => {
+      if (!/^[1-9]\d{0,4}$/.test(raw)) throw new InvalidArgumentError('--days is a whole number of days');
+      return Number(raw);
+    })
+    .option('--out <file>', 'write the certificate (PEM) to a file')
+    .action(async (o: { profile: string; csr: string; name: string; organization?: string; country?: string; dns?: string[]; days?: number; out?: string }) => {
+      const { config } = ctx.config();
+      const pki = await import('../pki');
+      const { readFile } = await import('node:fs/promises');
+      let request: Buffer;
+      try {
+        request = await readFile(o.csr);
+      } catch (err) {
+        throw new pki.CaError('BAD_INPUT', `cannot read the request ${o.csr}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const issued = await withStoreAndHsm(config, async (store, hsm) => {
+        const cas = await pki.loadCas(hsm, store);
+        return pki.issueForRequest(cas.issuing, store, {
+          profile: o.profile,
+          request,
+          commonName: o.name,
+          ...(o.organization !== undefined ? { organization: o.organization } : {}),
+          ...(o.country !== undefined ? { country: o.country } : {}),
+          ...(o.dns !== undefined ? { dnsNames: o.dns } : {}),
+          ...(o.days !== undefined ? { validityDays: o.days } : {}),
+          actor: `cli:${process.env.USER ?? 'operator'}`,
+        });
+      });
+      const summary = `issued ${o.profile} certificate ${issued.serialHex} for ${issued.subject}, valid until ${issued.notAfter.toISOString()}`;
+      // Standard output carries one thing: the summary when the PEM went to a file, else the PEM alone.
+      if (o.out !== undefined) {
+        await writeOrPrint(out, pem(issued.der, 'CERTIFICATE'), o.out, 'the certificate');
+        out.result(summary);
+      } else {
+        out.step(summary);
+        out.result(pem(issued.der, 'CERTIFICATE').trimEnd());
+      }
+    });
+
   ca.command('status')
     .description('a certificate by serial number: subject, profile, validity and its whole status history')
     .argument('<serial>', 'serial number in hex')
@@ -226,7 +278,7 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
       const { config } = ctx.config();
       const pki = await import('../pki');
       const serial = pki.normaliseSerialHex(serialInput);
-      if (serial === undefined) throw new InvalidArgumentError('the serial number is hex (at most 20 octets)');
+      if (serial === undefined) throw new pki.CaError('BAD_INPUT', `the serial number is hex (at most 20 octets), not "${serialInput}"`);
       await withStore(config, async (store) => {
         const cert = await store.certificates.findCertificate(options.ca, serial);
         if (cert === undefined) throw new pki.CaError('CERTIFICATE_NOT_FOUND', `CA "${options.ca}" issued no certificate with serial ${serial}`);
@@ -241,6 +293,8 @@ export function registerCaCommands(program: Command, ctx: CaCommandContext): voi
 export interface RunningPki {
   readonly routes: Route[];
   readonly runtime: PkiRuntime | undefined;
+  /** The platform TSA (also served at POST /tsa), for in-process time-stamps such as the audit log's checkpoints. */
+  readonly tsa: TimeStampAuthority | undefined;
   stop(): Promise<void>;
 }
 
@@ -264,15 +318,37 @@ export async function startPki(config: Config, hsm: Hsm, store: Store, logger: L
     });
   } catch (err) {
     if (pki.isCaError(err, 'NOT_INITIALISED')) {
-      logger.warn('no CA in the store: OCSP and CRL endpoints are off until `mssp ca init` and a restart');
-      return { routes: [], runtime: undefined, stop: async () => undefined };
+      logger.warn('no CA in the store: OCSP, CRL and TSA endpoints are off until `mssp ca init` and a restart');
+      return { routes: [], runtime: undefined, tsa: undefined, stop: async () => undefined };
     }
     throw err;
   }
-  const routes = pkiRoutes({
-    responder: runtime.responder,
-    crl: (name) => runtime.crls.current(name),
-    caCertificate: (name) => runtime.caCertificate(name),
-  });
-  return { routes, runtime, stop: () => runtime.stop() };
+  let tsa: TimeStampAuthority;
+  try {
+    const { tsaRoute } = await import('../api/tsa-route');
+    const identity = await pki.loadServiceIdentity(hsm, store, 'tsa');
+    tsa = await pki.createTsa({
+      hsm,
+      keyLabel: pki.PKI_KEY_LABELS.tsa,
+      certificate: identity.certificate.der,
+      chain: identity.chain,
+      counters: store.counters,
+      policyOid: config.tsaPolicyOid,
+      accuracy: { seconds: 1 },
+      logger,
+    });
+    const routes = [
+      ...pkiRoutes({
+        responder: runtime.responder,
+        crl: (name) => runtime.crls.current(name),
+        caCertificate: (name) => runtime.caCertificate(name),
+      }),
+      tsaRoute({ tsa }),
+    ];
+    logger.info({ policy: config.tsaPolicyOid, certificate: identity.certificate.serial }, 'TSA started');
+    return { routes, runtime, tsa, stop: () => runtime.stop() };
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
 }

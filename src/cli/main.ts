@@ -14,6 +14,9 @@ function config(options: { config?: string }): LoadedConfig {
   return loaded;
 }
 
+/** Exit codes: 0 done, 1 the operation failed or was refused (one `mssp:` line), 2 a wrong command line. */
+export const EXIT_USAGE = 2;
+
 /** Set by commands whose outcome is a verdict rather than an error (a conformance run with failures). */
 const verdict = { exitCode: 0 };
 
@@ -164,10 +167,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     failure = err;
     if (err instanceof CommanderError) {
-      // Commander has said what was wrong; an argument refused inside an action is still a command that ran.
-      code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : err.exitCode || 2;
+      // Commander has printed what was wrong with the command line; 2 tells a usage error from a refused operation (1).
+      // An argument refused inside an action is still a command that ran, and is recorded.
+      code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : EXIT_USAGE;
     } else {
-      process.stderr.write(`${errorLine(err)}\n`);
+      process.stderr.write(`${errorLine(err)}
+`);
       code = 1;
     }
   }

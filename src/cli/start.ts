@@ -5,7 +5,7 @@ import { startHttpServer, type Route, type RunningHttpServer } from '../api/http
 import { openPlatformHsm, openPlatformStore } from './platform';
 import { startPki, type RunningPki } from './ca';
 import { startAudit, type RunningAudit } from './audit';
-import { openPlatformTsa, tsaStamper } from './tsa';
+import { tsaStamper } from './tsa';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -35,15 +35,12 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
     try {
       const { applied } = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'store migrated');
+      // The PKI serves OCSP, CRLs, CA certificates and POST /tsa; its TSA also stamps the audit checkpoints.
       pki = await startPki(config, hsm, store, logger);
-      const tsa = await openPlatformTsa(config, hsm, store, logger);
-      if (tsa === undefined) logger.warn('no TSA certificate: POST /tsa is off and audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
+      const { tsa } = pki;
+      if (tsa === undefined) logger.warn('no TSA: audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
       const routes: Route[] = [...pki.routes, ...audit.routes];
-      if (tsa !== undefined) {
-        const { tsaRoute } = await import('../api/tsa-route');
-        routes.push(tsaRoute({ tsa }));
-      }
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,

@@ -125,6 +125,9 @@ export interface Config {
 
 type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
 
+/** A UUID OID (X.667, no registration needed) for the TSA policy of an unconfigured deployment. */
+const DEFAULT_TSA_POLICY = '2.25.332905707516792268138615481188638803943';
+
 // Order matters: defaults may read keys defined above them.
 export const configDefinitions: Definitions = {
   dataDir: key({
@@ -326,13 +329,13 @@ export const configDefinitions: Definitions = {
     parse: integer(100, 3_600_000),
   }),
   tsaPolicyOid: key({
-    env: 'MSSP_TSA_POLICY_OID',
-    doc: 'The policy OID written into time-stamp tokens of the platform TSA (POST /tsa, audit checkpoints): set your TSA policy\'s OID. The default is a UUID-based OID (X.667, 2.25) that names this software\'s test policy, not a published one.',
-    defaultText: '2.25.306316706026514852143620720375114879892',
-    default: () => '2.25.306316706026514852143620720375114879892',
+    env: 'MSSP_TSA_POLICY',
+    doc: 'Policy OID the time-stamp authority (POST /tsa) writes into its tokens. The default is an X.667 UUID OID (2.25) that names this software\'s policy, not yours: set the OID of your TSA policy document.',
+    defaultText: DEFAULT_TSA_POLICY,
+    default: () => DEFAULT_TSA_POLICY,
     parse: (raw) => {
-      if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(raw.trim())) throw new Error('must be a dotted OID such as 1.2.3.4');
-      return raw.trim();
+      if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(raw)) throw new Error('must be a dotted OID such as 1.3.6.1.4.1.99999.1');
+      return raw;
     },
   }),
   operatorName: key({

@@ -70,6 +70,12 @@ describe('malformed and limits', () => {
     expectRule(await verifySignedData(mutate(der)), 'malformed', message);
   });
 
+  it('oversized: more than the 16 MiB limit is refused before any parsing', async () => {
+    const huge = Buffer.alloc(16 * 1024 * 1024 + 1, 0x30);
+    expectRule(await verifySignedData(huge), 'limits', /more than 16777216/);
+    expectRule(await verifySignedData(der, { limits: { maxBytes: der.length - 1 } }), 'limits', /more than/);
+  });
+
   it('a ContentInfo that is not SignedData', async () => {
     const data = sequence(oid(CMS_OID.data), Buffer.from([0xa0, 0x03, 0x04, 0x01, 0x78]));
     expectRule(await verifySignedData(data), 'malformed', /not id-signedData/);

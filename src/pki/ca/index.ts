@@ -24,3 +24,4 @@ export { StatusFeed, type StatusFeedOptions } from './status-feed';
 export { startPkiRuntime, type PkiRuntime, type PkiRuntimeOptions } from './runtime';
 export { signatureAlgorithmIdentifier } from './algorithm-identifier';
 export { CRL_REASON_NAMES, CrlReason } from '../x509/crl';
+export { issueForRequest, REQUEST_PROFILES, type RequestProfile, type RequestIssueInput } from './issue-request';

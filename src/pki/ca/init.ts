@@ -7,6 +7,7 @@ import { type IssuedCertificate, issueCertificate } from './issue';
 import { type CaKeyChoice, PKI_KEY_LABELS, type PreparedKey, findOrCreateKey, recordKey } from './keys';
 import { signingKeyFromPair, type SigningKey } from './signing-key';
 import { publicationUrls } from './urls';
+import { subjectName } from './names';
 
 export interface CaInitOptions {
   /** Written into every CA and service subject (O=). */
@@ -73,6 +74,11 @@ export async function initCertificationAuthority(hsm: Hsm, store: Store, options
   }
   const org = options.organization;
   const country = options.country;
+  // Everything the operator typed is checked before the first key is made in the token.
+  const rootUrls = publicationUrls(options.publicBaseUrl, ROOT_CA, false);
+  const issuingUrls = publicationUrls(options.publicBaseUrl, ISSUING_CA, true);
+  // The longest common name made below: X.520 bounds it at 64 characters.
+  subjectName({ kind: 'ca', commonName: `${org} Time-Stamp Authority`, organization: org, ...(country !== undefined ? { country } : {}) });
   const prepared = new Map<string, PreparedKey>();
   const key = async (label: string, choice: CaKeyChoice): Promise<SigningKey> => {
     const made = await findOrCreateKey(hsm, label, choice);
@@ -82,7 +88,6 @@ export async function initCertificationAuthority(hsm: Hsm, store: Store, options
   };
 
   const rootKey = await key(PKI_KEY_LABELS.root, options.rootKey ?? 'P-256');
-  const rootUrls = publicationUrls(options.publicBaseUrl, ROOT_CA, false);
   const rootCert = await issueCertificate(
     { key: rootKey, certificate: undefined, urls: rootUrls },
     {
@@ -115,7 +120,6 @@ export async function initCertificationAuthority(hsm: Hsm, store: Store, options
     subject: { kind: 'ca', commonName: `${org} Issuing CA`, organization: org, ...(country !== undefined ? { country } : {}) },
     publicKey: issuingKey.spki,
   });
-  const issuingUrls = publicationUrls(options.publicBaseUrl, ISSUING_CA, true);
   const issuingRecord: CaRecord = {
     name: ISSUING_CA,
     parent: ROOT_CA,

@@ -62,10 +62,10 @@ export function parsePkcs10(der: Uint8Array, maxBytes = MAX_CSR_BYTES): Certific
 }
 
 /** Proof of possession: the request's signature verifies with the public key it carries. */
-export function checkProofOfPossession(csr: CertificationRequest): void {
-  if (csr.signature.unusedBits !== 0) throw new RaError('PROOF_OF_POSSESSION', 'the request signature is not a whole number of octets');
+export function checkProofOfPossession(csr: CertificationRequest, what = 'the request'): void {
+  if (csr.signature.unusedBits !== 0) throw new RaError('PROOF_OF_POSSESSION', `the signature of ${what} is not a whole number of octets`);
   const check = verifySignature({ algorithm: csr.signatureAlgorithm, publicKey: csr.subjectPublicKeyInfo, data: csr.info, signature: csr.signature.bytes });
-  if (!check.ok) throw new RaError('PROOF_OF_POSSESSION', `the request is not signed by the key it carries: ${check.message}`);
+  if (!check.ok) throw new RaError('PROOF_OF_POSSESSION', `${what} is not signed by the key it carries: ${check.message}`);
 }
 
 const PEM = /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END (?:NEW )?CERTIFICATE REQUEST-----/;
@@ -88,6 +88,6 @@ export function readCertificationRequest(input: Uint8Array, what = 'the request'
     if (isPkiParseError(err)) throw new RaError('INVALID_CSR', `${what} is not a well-formed PKCS#10 request: ${err.message}`, { cause: err });
     throw err;
   }
-  checkProofOfPossession(csr);
+  checkProofOfPossession(csr, what);
   return csr;
 }
