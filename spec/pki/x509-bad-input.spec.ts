@@ -39,7 +39,7 @@ describe.each([
     expect(() => parse(input)).toThrow(message);
   });
 
-  it(`returns a value or throws PkiParseError for ${RUNS} mutated ${what}s, quickly`, () => {
+  it(`returns a value or throws PkiParseError for ${RUNS} mutated ${what}s, none of them hanging`, () => {
     const tally = { parsed: 0, refused: 0, slowest: 0 };
     fc.assert(
       fc.property(fc.nat({ max: 1000 }), mutations, (pick, ms) => {
@@ -61,6 +61,8 @@ describe.each([
     // Both outcomes occur: most mutations break the DER, some (in signature bits, names) leave it well-formed.
     expect(tally.refused).toBeGreaterThan(RUNS / 2);
     expect(tally.parsed).toBeGreaterThan(0);
-    expect(tally.slowest).toBeLessThan(250);
+    // A guard against a parser that loops or backtracks on some input, not a speed figure (that is bench/pki):
+    // generous, because a GC pause on a loaded CI machine takes hundreds of milliseconds on its own.
+    expect(tally.slowest).toBeLessThan(2000);
   });
 });
