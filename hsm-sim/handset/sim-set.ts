@@ -116,7 +116,7 @@ export async function provisionSimSet(options: ProvisionOptions): Promise<Provis
           await token.importAesKey(Buffer.from(ota.kid, 'hex'), { label: `KID/${ota.version}`, usage: 'mac', private: false });
         }
         const spki = await token.publicKeySpki(pair.publicKey);
-        const der = await issuer.issue(`CN=${msisdn} ${which},serialNumber=${iccid}`, spki, spec.type, `${which === 'auth' ? '0a' : '0b'}${iccid}`);
+        const der = await issuer.issue(`CN=SIM ${iccid} ${which} key`, spki, spec.type, `${which === 'auth' ? '0a' : '0b'}${iccid}`);
         certificates[which] = der.toString('base64');
       } finally {
         await token.close();

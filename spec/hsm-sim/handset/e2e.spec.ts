@@ -11,7 +11,7 @@ import { SOFTHSM_MODULE_PATH } from '../../../hsm-sim/softhsm';
 import { HandsetFarm } from '../../../hsm-sim/handset/farm';
 import { provisionSimSet, type SimRecord } from '../../../hsm-sim/handset/sim-set';
 import { importOtaKeys, simDirectory, simProfile } from '../../../hsm-sim/handset/platform';
-import type { UserBehaviour } from '../../../hsm-sim/handset/user';
+import type { ScreenRecord, UserBehaviour } from '../../../hsm-sim/handset/user';
 import { makeThrowAwayToken } from '../../support/softhsm';
 import { ACCOUNT, captureLogger, scratchDir, silent, startSmsc } from '../../channel/smpp/support';
 import type { SmscSimulator } from '../../../hsm-sim/smsc/smsc-server';
@@ -31,6 +31,7 @@ describe('platform → SMSC → handset → SIM applet → platform', () => {
   const dir = scratchDir('e2e-sims');
   const behaviours = new Map<string, UserBehaviour>();
   const directory = new InMemoryHandsetDirectory();
+  const screens = new Map<string, ScreenRecord>();
   const applet = captureLogger('warn');
   let hsm: Hsm;
   let tokens: CardTokenDirectory;
@@ -42,7 +43,7 @@ describe('platform → SMSC → handset → SIM applet → platform', () => {
   const recordOf = (msisdn: string): SimRecord => records.find((r) => r.msisdn === msisdn) as SimRecord;
 
   const openFarm = (): HandsetFarm =>
-    HandsetFarm.open({ dir, tokens, records, behaviour: (m) => behaviours.get(m) ?? { kind: 'approve' }, userTimeoutMs: 400, logger: applet.logger, directory });
+    HandsetFarm.open({ dir, tokens, records, behaviour: (m) => behaviours.get(m) ?? { kind: 'approve' }, userTimeoutMs: 400, logger: applet.logger, directory, screen: (m, r) => screens.set(m, r) });
 
   beforeAll(async () => {
     makeThrowAwayToken('mssp', '1234');
@@ -53,7 +54,7 @@ describe('platform → SMSC → handset → SIM applet → platform', () => {
     farm = openFarm();
     const started = await startSmsc({ handsets: directory });
     smsc = started.smsc;
-    esme = new EsmeClient({ host: '127.0.0.1', port: started.port, systemId: ACCOUNT.systemId, password: ACCOUNT.password, enquireLinkMs: 0 });
+    esme = new EsmeClient({ host: '127.0.0.1', port: started.port, systemId: ACCOUNT.systemId, password: ACCOUNT.password, enquireLinkMs: 0, logger: silent() });
     await esme.start();
     channel = new AppletChannel({ transport: esme, crypto: deviceOtaCrypto(hsm), sims: simDirectory(records), counters: new ClockSeededCounters(), shortCode: '12345', timeoutMs: 5_000, logger: silent() });
   });
@@ -118,10 +119,9 @@ describe('platform → SMSC → handset → SIM applet → platform', () => {
 
   test('the user cancels: outcome user-cancelled, the screen showed text and verification code', async () => {
     behaviours.set(MSISDNS.cancel, { kind: 'cancel' });
-    const shown: string[] = [];
     const result = await channel.request(MSISDNS.cancel, signRequest('cancel me'));
-    shown.push(result.response.outcome);
     expect(result.response.outcome).toBe('user-cancelled');
+    expect(screens.get(MSISDNS.cancel)).toMatchObject({ operation: 'sign', text: 'Sign: cancel me?', verificationCode: '7Q4K' });
   });
 
   test('three wrong PINs block the signature PIN; it stays blocked across a handset restart; the PUK unblocks it', async () => {
