@@ -77,11 +77,13 @@ export class VirtualHandset implements Handset {
     if (first === undefined || !parseUserData(first).ies.some((ie) => ie.iei === IEI_COMMAND_PACKET)) return;
     try {
       const por = await this.applet.process(segments);
+      this.log.debug({ event: 'handset.answer', msisdn: this.msisdn, segments: por?.length ?? 0 }, 'applet answered');
       if (por === undefined) return;
       for (const tpud of por) {
         const { ies, payload } = parseUserData(tpud);
         await network.sendMo({ sourceAddr: this.msisdn, destinationAddr: replyTo, dataCoding: OTA_SMS_DCS, protocolId: OTA_SMS_PID, udh: ies, payload });
         this.sent += 1;
+        this.log.debug({ event: 'handset.mo.sent', msisdn: this.msisdn }, 'MO sent');
       }
     } catch (err) {
       // The applet never throws for bytes; this is the token or the network failing under it.

@@ -145,6 +145,7 @@ export class SimCard {
   }
 
   async close(): Promise<void> {
+    this.options.state.close();
     await Promise.all([this.tokens.auth.close(), this.tokens.sign.close()]);
   }
 }
