@@ -112,6 +112,7 @@ export class SimCard {
     this.options.state.setPin(name, { wrongTries, blocked });
     if (blocked) {
       delete this.verifiers[name];
+      delete this.keys[name];
       await token.logout();
     }
     return blocked ? 'blocked' : 'wrong';
@@ -120,6 +121,7 @@ export class SimCard {
   /** The PUK (the token's SO PIN) sets a new PIN and clears the block. Throws PinIncorrectError for a wrong PUK. */
   async unblockPin(name: PinName, puk: string, newPin: string): Promise<void> {
     delete this.verifiers[name];
+    delete this.keys[name];
     await this.tokens[name].resetUserPin(puk, newPin);
     this.options.state.setPin(name, { wrongTries: 0, blocked: false });
   }
@@ -131,7 +133,11 @@ export class SimCard {
       const key = await this.key(name);
       return input.kind === 'data' ? await token.sign(algorithm, key, input.data) : await token.signDigest(algorithm, key, input.digest);
     } finally {
-      if (this.options.pinCheck === 'token-every-time') await token.logout();
+      if (this.options.pinCheck === 'token-every-time') {
+        // SoftHSM2 invalidates private object handles at C_Logout: look the key up again next time.
+        delete this.keys[name];
+        await token.logout();
+      }
     }
   }
 
