@@ -148,6 +148,13 @@ describe('platform → SMSC → handset → SIM applet → platform', () => {
     expect(farm.cards.get(MSISDNS.puk)?.pinState('sign')).toEqual({ wrongTries: 0, blocked: false });
   });
 
+  test('a slow user: the answer comes after the delay, signed', async () => {
+    behaviours.set(MSISDNS.cancel, { kind: 'approve', delayMs: 250 });
+    const result = await channel.request(MSISDNS.cancel, signRequest('slowly'));
+    expect(result.response.outcome).toBe('signed');
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(250);
+  });
+
   test('the user ignores the phone: the applet answers timeout; a phone that is off: the channel times out', async () => {
     behaviours.set(MSISDNS.ignore, { kind: 'ignore' });
     expect((await channel.request(MSISDNS.ignore, signRequest('ignored'))).response.outcome).toBe('timeout');
