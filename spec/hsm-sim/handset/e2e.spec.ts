@@ -13,6 +13,8 @@ import { provisionSimSet, type SimRecord } from '../../../hsm-sim/handset/sim-se
 import { importOtaKeys, simDirectory, simProfile } from '../../../hsm-sim/handset/platform';
 import type { ScreenRecord, UserBehaviour } from '../../../hsm-sim/handset/user';
 import { makeThrowAwayToken } from '../../support/softhsm';
+import { certificationRequest } from '../../../hsm-sim/handset/enrolment';
+import { checkProofOfPossession, readCertificationRequest } from '../../../src/pki/ra';
 import { ACCOUNT, captureLogger, scratchDir, silent, startSmsc } from '../../channel/smpp/support';
 import type { SmscSimulator } from '../../../hsm-sim/smsc/smsc-server';
 import { InMemoryHandsetDirectory } from '../../../hsm-sim/smsc/handsets';
@@ -190,6 +192,24 @@ describe('platform → SMSC → handset → SIM applet → platform', () => {
     expect(refusals).toEqual(['cntr-low', 'tar-unknown', 'rc-cc-ds-failed']);
     // The SIM still works after all that.
     expect((await channel.request(MSISDNS.approve, signRequest('still fine'))).response.outcome).toBe('signed');
+  });
+
+  test('enrolment: the SIM signs PKCS#10 requests for both keys inside its tokens; the RA parser and openssl req accept the proof of possession', async () => {
+    const record = recordOf(MSISDNS.approve);
+    const card = farm.cards.get(MSISDNS.approve);
+    if (card === undefined) throw new Error('no card');
+    const work = scratchDir('e2e-csr');
+    for (const which of ['auth', 'sign'] as const) {
+      expect(await card.verifyPin(which, record.pins[which])).toBe('ok');
+      const der = await certificationRequest(card, which);
+      const csr = readCertificationRequest(der);
+      expect(() => checkProofOfPossession(csr)).not.toThrow();
+      expect(Buffer.from(csr.der)).toEqual(der);
+      writeFileSync(join(work, `${which}.csr`), der);
+      // openssl exits non-zero when the self-signature does not verify; -pubkey shows which key it carries.
+      const out = execFileSync('openssl', ['req', '-verify', '-noout', '-inform', 'DER', '-in', join(work, `${which}.csr`), '-pubkey'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(out).toContain(new X509Certificate(Buffer.from(record.certificates[which], 'base64')).publicKey.export({ format: 'pem', type: 'spki' }).toString().trim());
+    }
   });
 
   test('an unknown MSISDN is refused before anything is sent', async () => {
