@@ -74,8 +74,8 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
   };
   try {
     const { records, created, ms } = await provisionSimSet({ dir, tokens, msisdns: DEMO_NUMBERS.map((n) => n.msisdn), keyType: options.keyType ?? 'P-256' });
-    const imported = await importOtaKeys(options.hsm, records);
-    logger.info({ event: 'demo.sims', created, imported, ms: Math.round(ms) }, 'demo SIMs ready');
+    const otaKeys = await importOtaKeys(options.hsm, records);
+    logger.info({ event: 'demo.sims', created, ms: Math.round(ms) }, 'demo SIMs ready');
     const behaviours = new Map(DEMO_NUMBERS.map((n) => [n.msisdn, n.behaviour]));
     const directory = new InMemoryHandsetDirectory();
     const farm = HandsetFarm.open({ dir, tokens, records, directory, behaviour: (m) => behaviours.get(m) ?? { kind: 'off' }, userTimeoutMs: options.userTimeoutMs ?? 60_000, logger });
@@ -95,7 +95,7 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
     cleanups.push(() => esme.close());
     const channel = new AppletChannel({
       transport: esme,
-      crypto: deviceOtaCrypto(options.hsm),
+      crypto: deviceOtaCrypto(options.hsm, undefined, otaKeys),
       sims: simDirectory(records),
       counters: new ClockSeededCounters(),
       shortCode,

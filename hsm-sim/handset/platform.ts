@@ -1,5 +1,5 @@
 import { MemorySimDirectory, otaKeyLabel, type SimProfile } from '../../src/channel/sim';
-import type { Hsm } from '../../src/hsm';
+import type { Hsm, HsmKey } from '../../src/hsm';
 import type { SimRecord } from './sim-set';
 
 /**
@@ -22,25 +22,25 @@ export function simDirectory(records: readonly SimRecord[]): MemorySimDirectory 
 }
 
 /**
- * Imports each SIM's KIc and KID into the platform HSM, skipping those already there. `token: false` makes
- * session keys (gone when the Hsm closes): benchmarks use that, as a token object costs SoftHSM2 a file.
+ * Imports each SIM's KIc and KID into the platform HSM, skipping those already there, and returns every
+ * key's handle by label (for deviceOtaCrypto's `known`). `token: false` makes session keys (gone when the
+ * Hsm closes): benchmarks use that, as a token object costs SoftHSM2 a file.
  */
-export async function importOtaKeys(hsm: Hsm, records: readonly SimRecord[], options: { readonly token?: boolean } = {}): Promise<number> {
-  let imported = 0;
+export async function importOtaKeys(hsm: Hsm, records: readonly SimRecord[], options: { readonly token?: boolean } = {}): Promise<Map<string, HsmKey>> {
+  const handles = new Map<string, HsmKey>();
   for (const record of records) {
     for (const key of ['KIc', 'KID'] as const) {
       const label = otaKeyLabel({ sim: record.iccid, key, version: record.ota.version });
       if (options.token !== false) {
-        const present = await hsm.findKey({ class: 'secretKey', label }).then(
-          () => true,
-          () => false,
-        );
-        if (present) continue;
+        const present = await hsm.findKey({ class: 'secretKey', label }).catch(() => undefined);
+        if (present !== undefined) {
+          handles.set(label, present);
+          continue;
+        }
       }
       const value = Buffer.from(key === 'KIc' ? record.ota.kic : record.ota.kid, 'hex');
-      await hsm.importAesKey(value, { label, usage: key === 'KIc' ? 'cipher' : 'mac', token: options.token ?? true });
-      imported += 1;
+      handles.set(label, await hsm.importAesKey(value, { label, usage: key === 'KIc' ? 'cipher' : 'mac', token: options.token ?? true }));
     }
   }
-  return imported;
+  return handles;
 }
