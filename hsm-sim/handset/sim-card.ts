@@ -57,7 +57,17 @@ export class SimCard {
     this.msisdn = options.msisdn;
     this.tar = options.tar;
     this.tokens = { auth: options.authToken, sign: options.signToken };
-    this.ota = deviceOtaCrypto(options.authToken, (ref) => `${ref.key}/${ref.version}`);
+    // Keys are used from session copies made inside the token (CardToken.sessionCopy): SoftHSM2 re-checks a
+    // token object's file on every use, a session object is in memory, as a card works from its RAM.
+    const auth = options.authToken;
+    this.ota = deviceOtaCrypto(
+      {
+        findKey: async (query) => auth.sessionCopy(await auth.findKey(query)),
+        aesCbc: (key, direction, iv, data) => auth.aesCbc(key, direction, iv, data),
+        aesCmac: (key, data) => auth.aesCmac(key, data),
+      },
+      (ref) => `${ref.key}/${ref.version}`,
+    );
     this.certificates = { ...options.certificates };
   }
 
@@ -141,11 +151,15 @@ export class SimCard {
     }
   }
 
-  /** The private key of `name`; private objects are visible only once its PIN opened the token. */
+  /**
+   * The private key of `name` (a session copy, see the constructor); private objects are visible only once
+   * its PIN opened the token, and the copy dies with the login.
+   */
   async key(name: PinName): Promise<HsmKey> {
     const cached = this.keys[name];
     if (cached !== undefined) return cached;
-    const found = await this.tokens[name].findKey({ class: 'privateKey', label: name });
+    const token = this.tokens[name];
+    const found = await token.sessionCopy(await token.findKey({ class: 'privateKey', label: name }));
     this.keys[name] = found;
     return found;
   }

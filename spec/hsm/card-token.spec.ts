@@ -90,6 +90,11 @@ describe('CardTokenDirectory and CardToken', () => {
       const message = randomBytes(37);
       const openssl = execFileSync('openssl', ['mac', '-cipher', 'AES-128-CBC', '-macopt', `hexkey:${kid.toString('hex')}`, '-in', '-', 'CMAC'], { input: message, encoding: 'utf8' }).trim().toLowerCase();
       expect((await other.aesCmac(macKey, message)).toString('hex')).toBe(openssl);
+      // A session copy made inside the token computes the same, and does not make the label ambiguous.
+      const copy = await other.sessionCopy(macKey);
+      expect(copy).toMatchObject({ token: false, label: 'KID/1#ram' });
+      expect((await other.aesCmac(copy, message)).toString('hex')).toBe(openssl);
+      expect((await other.findKey({ class: 'secretKey', label: 'KID/1' })).token).toBe(true);
       // One key, one job: the cipher key cannot make a MAC.
       await expect(other.aesCmac(cipherKey, message)).rejects.toThrow();
     } finally {

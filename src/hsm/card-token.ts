@@ -23,6 +23,9 @@ import { aesCbc, aesCmac, importAesKey, type ImportAesKeyOptions } from './symme
  * slot without rescanning.
  */
 
+/** Label suffix of CardToken.sessionCopy's copies. */
+export const SESSION_COPY_SUFFIX = '#ram';
+
 export interface CardTokenSpec {
   readonly label: string;
   /** Security officer PIN: a SIM's PUK plays this part (it sets a new user PIN with C_InitPIN). */
@@ -203,6 +206,28 @@ export class CardToken {
       } finally {
         this.pool.release(session);
       }
+    });
+  }
+
+  /**
+   * A session copy of a token key (C_CopyObject with CKA_TOKEN false), made inside the token: the value never
+   * leaves it. SoftHSM2's file store re-checks a token object's file on every use (~200 µs); a session object
+   * lives in memory, so a card "loads its keys into RAM" once. A copy of a private key needs the user logged
+   * in and dies with the login (C_Logout) or close().
+   */
+  sessionCopy(key: HsmKey): Promise<HsmKey> {
+    return this.pool.use((session) => {
+      let handle: Buffer;
+      try {
+        handle = this.p11.C_CopyObject(session, key.handle, [
+          { type: pkcs11.CKA_TOKEN, value: false },
+          // Its own label, so that a search by the original label still finds exactly one object.
+          { type: pkcs11.CKA_LABEL, value: `${key.label}${SESSION_COPY_SUFFIX}` },
+        ]);
+      } catch (err) {
+        throw toHsmError(err, 'C_CopyObject');
+      }
+      return { ...key, handle, token: false, label: `${key.label}${SESSION_COPY_SUFFIX}` };
     });
   }
 
