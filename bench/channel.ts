@@ -29,6 +29,7 @@ import { createSoftHsmEnvironment, ensureToken, SOFTHSM_MODULE_PATH } from '../h
  * pays for 2,000 tokens per key type (provisionMs in the output), later runs reuse them.
  *
  *   npm run bench -- channel        BENCH_SECONDS=10 BENCH_CONCURRENCY=256 BENCH_HANDSETS=1000 BENCH_BINDS=2 BENCH_ONLY=P-256
+ *                                   BENCH_PIN_CHECK=token-every-time
  */
 
 const ROOT = join(__dirname, '..');
@@ -39,6 +40,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 256);
 const HANDSETS = Number(process.env.BENCH_HANDSETS ?? 1000);
 const BINDS = Number(process.env.BENCH_BINDS ?? 2);
 const SHORT_CODE = '12345';
+/** 'card-session' (default) or 'token-every-time': every PIN entry goes to the token (C_Login, ~1.3 ms). */
+const PIN_CHECK = process.env.BENCH_PIN_CHECK ?? 'card-session';
 
 interface Phase {
   readonly keyType: SimKeyType;
@@ -75,7 +78,7 @@ function round(n: number, digits = 1): number {
 async function startHandsets(phase: Phase): Promise<{ child: ChildProcess; port: number; provisionMs: number; created: number }> {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), '-r', '@swc-node/register', join(ROOT, 'hsm-sim', 'handset', 'main.ts'), '--sims', phase.dir, '--first', phase.first, '--count', String(HANDSETS), '--key-type', phase.keyType, '--port', '0', '--account', 'platform:secret', '--short-code', SHORT_CODE, '--log-level', process.env.BENCH_HANDSET_LOG ?? 'warn'],
+    [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), '-r', '@swc-node/register', join(ROOT, 'hsm-sim', 'handset', 'main.ts'), '--sims', phase.dir, '--first', phase.first, '--count', String(HANDSETS), '--key-type', phase.keyType, '--port', '0', '--account', 'platform:secret', '--short-code', SHORT_CODE, '--pin-check', PIN_CHECK, '--log-level', process.env.BENCH_HANDSET_LOG ?? 'warn'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -201,6 +204,7 @@ async function main(): Promise<void> {
         handsets: HANDSETS,
         concurrency: CONCURRENCY,
         binds: BINDS,
+        pinCheck: PIN_CHECK,
         seconds: SECONDS,
         roundTripsPerSec: p256.roundTripsPerSec,
         roundTripsPerSecRsa2048: rsa.roundTripsPerSec,
