@@ -139,6 +139,14 @@ describe('AppletChannel', () => {
     channel.close();
   });
 
+  test('no OTA keys for the SIM on the platform: OTA_KEYS, nothing sent', async () => {
+    const network = new FakeNetwork();
+    const channel = new AppletChannel({ transport: network, crypto: softwareOtaCrypto([]), sims: new MemorySimDirectory([PROFILE]), counters: new ClockSeededCounters(), shortCode: '12345', logger: silent() });
+    expect(isAppletChannelError(await channel.request(PROFILE.msisdn, request()).catch((e: unknown) => e), 'OTA_KEYS')).toBe(true);
+    expect(network.submitted).toHaveLength(0);
+    channel.close();
+  });
+
   test('refusals before and at the SMSC: UNKNOWN_MSISDN, BAD_REQUEST, SUBMIT_FAILED; close() fails waiting requests with CLOSED', async () => {
     const network = new FakeNetwork();
     const channel = channelOver(network);

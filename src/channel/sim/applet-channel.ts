@@ -14,6 +14,7 @@ import {
   OTA_SMS_DCS,
   OTA_SMS_PID,
   buildCommandPacket,
+  isOtaError,
   parseResponsePacket,
   type OtaCrypto,
   type PorExpectation,
@@ -144,7 +145,13 @@ export class AppletChannel {
     const spi = this.options.spi ?? APPLET_SPI;
     const counter = await this.options.counters.next(profile.sim);
     const expect = expectation(profile, spi, counter);
-    const built = await buildCommandPacket({ ...expect, payload }, this.options.crypto);
+    let built: Awaited<ReturnType<typeof buildCommandPacket>>;
+    try {
+      built = await buildCommandPacket({ ...expect, payload }, this.options.crypto);
+    } catch (err) {
+      this.log.error({ event: 'applet.ota.keys', msisdn, sim: profile.sim, reason: err instanceof Error ? err.message : String(err) }, 'command packet not built');
+      throw new AppletChannelError('OTA_KEYS', { msisdn }, { cause: err });
+    }
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 120_000;
 
     return new Promise<AppletResult>((resolve, reject) => {
@@ -186,9 +193,10 @@ export class AppletChannel {
     let por: ProofOfReceipt;
     try {
       por = await parseResponsePacket(message.payload, pending.expect, this.options.crypto, this.log);
-    } catch {
-      // parseResponsePacket logged why; a PoR that does not verify under this request's keys, TAR and CNTR
-      // is not its answer (a late PoR of an expired request, a forgery): the request keeps waiting.
+    } catch (err) {
+      // parseResponsePacket logged an OtaError; a PoR that does not verify under this request's keys, TAR and
+      // CNTR is not its answer (a late PoR of an expired request, a forgery): the request keeps waiting.
+      if (!isOtaError(err)) this.log.error({ event: 'applet.por.failed', msisdn, reason: err instanceof Error ? err.message : String(err) }, 'PoR could not be checked');
       return;
     }
     if (pending.settled) return;

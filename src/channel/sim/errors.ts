@@ -8,6 +8,8 @@ import type { PorStatusName } from '../ota';
 export const APPLET_CHANNEL_ERRORS = {
   /** No SIM profile (TAR, OTA key versions) is known for the MSISDN. */
   UNKNOWN_MSISDN: 'no SIM profile for this MSISDN',
+  /** The platform cannot build the command packet: the SIM's OTA keys are missing or unusable in the HSM. */
+  OTA_KEYS: 'the SIM OTA keys are not usable',
   /** The SMSC did not take the request (refused, unreachable, queue full). `cause` holds the SMPP error. */
   SUBMIT_FAILED: 'the SMSC did not accept the request',
   /** No answer from the handset within the timeout. */
