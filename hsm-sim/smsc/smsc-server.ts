@@ -98,6 +98,8 @@ interface Outbound {
   readonly messageId: string;
   readonly kind: 'mo' | 'receipt';
   readonly pdu: PduInput;
+  /** MO: the subscriber, whose SMs all take one bind. */
+  readonly subscriber?: string;
   attempts: number;
 }
 
@@ -419,6 +421,7 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
     state.queue.push({
       messageId,
       kind: 'mo',
+      subscriber: normaliseMsisdn(message.sourceAddr),
       attempts: 0,
       pdu: {
         command: 'deliver_sm',
@@ -445,7 +448,7 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
       .map((c) => c.session);
   }
 
-  /** Sends queued deliver_sm to the account's receivers, round-robin, within the window, after any back-off. */
+  /** Sends queued deliver_sm to the account's receivers (MO by subscriber, receipts round-robin), within the window, after any back-off. */
   private pumpAccount(state: AccountState): void {
     if (this.stopping) return;
     const window = this.options.deliverWindow ?? 10;
@@ -462,8 +465,11 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
     while (state.queue.length > 0 && state.inFlight < window) {
       const receivers = this.receivers(state);
       if (receivers.length === 0) return; // waits for a bind (onBind pumps)
-      const session = receivers[state.next++ % receivers.length] as SmppSession;
       const item = state.queue.shift() as Outbound;
+      // MO SMs of one subscriber always take the same bind, so the parts of a concatenated MO (a SIM's PoR
+      // with a signature is two to five SMs) meet in one ESME's reassembler; receipts go round-robin.
+      const pick = item.subscriber !== undefined ? subscriberHash(item.subscriber) : state.next++;
+      const session = receivers[pick % receivers.length] as SmppSession;
       state.inFlight += 1;
       session.request(item.pdu).then(
         () => {
@@ -489,4 +495,11 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
       );
     }
   }
+}
+
+/** A small stable hash of an address (FNV-1a), to pin a subscriber's MO SMs to one bind. */
+function subscriberHash(address: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < address.length; i += 1) h = Math.imul(h ^ address.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }

@@ -14,6 +14,7 @@ import type { OperationContext } from './operation';
 import { SESSION_STATE, SessionPool } from './session-pool';
 import { prepareSignatures, requirePrepared, signWithPool, verifyWithPool, type PreparedSignatures } from './sign';
 import { HsmCrypto, toCryptoKeyPair, type TokenOperations } from './webcrypto';
+import { aesCbc, aesCmac, importAesKey, type ImportAesKeyOptions } from './symmetric';
 
 export interface OpenHsmOptions {
   /** Path of the PKCS#11 shared library. */
@@ -218,6 +219,21 @@ export class Hsm {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Key octets imported as a sensitive, never-extractable AES key: personalisation only (SIM OTA keys). */
+  importAesKey(value: Uint8Array, options: ImportAesKeyOptions): Promise<HsmKey> {
+    return this.withSession(this.poolFor(options), async (session) => importAesKey(this.ctx.p11, session, value, options));
+  }
+
+  /** AES-CBC without padding in the token (SIM OTA ciphering with a KIc). */
+  aesCbc(key: HsmKey, direction: 'encrypt' | 'decrypt', iv: Uint8Array, data: Uint8Array): Promise<Buffer> {
+    return this.pool.use((session) => aesCbc(this.ctx.p11, session, key, direction, iv, data));
+  }
+
+  /** The 16-octet AES-CMAC in the token (SIM OTA checksums with a KID). */
+  aesCmac(key: HsmKey, data: Uint8Array): Promise<Buffer> {
+    return this.pool.use((session) => aesCmac(this.ctx.p11, session, key, data));
   }
 
   destroyKey(key: HsmKey): Promise<void> {

@@ -48,3 +48,5 @@ export {
   type HsmErrorCode,
   type CkrName,
 } from './errors';
+export { CardToken, CardTokenDirectory, type CardTokenSpec } from './card-token';
+export { AES_BLOCK, type AesKeyUsage, type ImportAesKeyOptions } from './symmetric';

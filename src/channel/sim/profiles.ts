@@ -1,0 +1,77 @@
+import type { Kic, Kid, Spi } from '../ota';
+
+/** What the platform must know about a subscriber's SIM to reach its signature applet. */
+export interface SimProfile {
+  /** E.164 digits without '+'. */
+  readonly msisdn: string;
+  /** Names the SIM to the OTA key store (OtaKeyRef.sim): its ICCID. */
+  readonly sim: string;
+  /** The signature applet's TAR, 3 octets. */
+  readonly tar: Uint8Array;
+  readonly kic: Kic;
+  readonly kid: Kid;
+}
+
+export interface SimDirectory {
+  lookup(msisdn: string): SimProfile | undefined | Promise<SimProfile | undefined>;
+}
+
+/** The CNTR to send next to a SIM: strictly higher than every one sent before (TS 102 225 counter rules). */
+export interface CounterSource {
+  next(sim: string): bigint | Promise<bigint>;
+}
+
+/**
+ * SPI '16 39' (applet/FORMAT.md): CC, ciphered, counter must be higher; PoR always, with CC, ciphered,
+ * via SMS-SUBMIT (the citizen answers when ready, not within a DELIVER-REPORT).
+ */
+export const APPLET_SPI: Spi = {
+  checksum: 'cc',
+  ciphered: true,
+  counter: 'higher',
+  por: 'always',
+  porChecksum: 'cc',
+  porCiphered: true,
+  porTransport: 'sms-submit',
+};
+
+export function normaliseMsisdn(address: string): string {
+  return address.replace(/^\+/, '').replace(/\s+/g, '');
+}
+
+export class MemorySimDirectory implements SimDirectory {
+  private readonly byMsisdn = new Map<string, SimProfile>();
+
+  constructor(profiles: Iterable<SimProfile> = []) {
+    for (const p of profiles) this.add(p);
+  }
+
+  add(profile: SimProfile): this {
+    this.byMsisdn.set(normaliseMsisdn(profile.msisdn), profile);
+    return this;
+  }
+
+  lookup(msisdn: string): SimProfile | undefined {
+    return this.byMsisdn.get(normaliseMsisdn(msisdn));
+  }
+}
+
+/**
+ * Counters kept in memory, starting from a clock reading so that a restarted platform still sends counters
+ * above those its SIMs stored: (seconds since 2020) × 1024, which stays below 2^40 until the 2050s and
+ * leaves 1024 messages per SIM per second of downtime. A deployment keeps counters in the store instead.
+ */
+export class ClockSeededCounters implements CounterSource {
+  private readonly last = new Map<string, bigint>();
+  private readonly start: bigint;
+
+  constructor(now: number = Date.now()) {
+    this.start = BigInt(Math.floor(now / 1000) - 1_577_836_800) * 1024n;
+  }
+
+  next(sim: string): bigint {
+    const value = (this.last.get(sim) ?? this.start) + 1n;
+    this.last.set(sim, value);
+    return value;
+  }
+}
