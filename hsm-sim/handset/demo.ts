@@ -8,7 +8,10 @@ import { InMemoryHandsetDirectory } from '../smsc/handsets';
 import { SmscSimulator } from '../smsc/smsc-server';
 import { HandsetFarm } from './farm';
 import { importOtaKeys, simDirectory } from './platform';
-import { provisionSimSet, type SimKeyType, type SimRecord } from './sim-set';
+import { certificationRequest } from './enrolment';
+import { SimCard } from './sim-card';
+import { SimStateFile } from './sim-state';
+import { provisionSimSet, readSimRecords, saveRecords, tokenLabels, type SimKeyType, type SimRecord } from './sim-set';
 import type { UserBehaviour } from './user';
 
 /**
@@ -46,7 +49,57 @@ export interface DemoChannelOptions {
   readonly userTimeoutMs?: number;
   /** Default wait of AppletChannel.request. Default 120 s. */
   readonly timeoutMs?: number;
+  /**
+   * Enrolment with the platform's RA: asked for each demo SIM whose certificates it does not recognise (see
+   * `enrolled`), with PKCS#10 requests the SIM signed inside its tokens; answers with the certificates, which the
+   * SIM then presents. Without it the demo SIMs keep the stand-in CA's certificates (hsm-sim/handset/issuer.ts).
+   */
+  readonly enrol?: DemoEnrolment;
   readonly logger?: Logger;
+}
+
+export interface DemoEnrolment {
+  /** Whether this SIM's certificates are already the platform's (so nothing is asked). */
+  enrolled(record: SimRecord): Promise<boolean>;
+  certify(msisdn: string, requests: { readonly auth: Buffer; readonly sign: Buffer }): Promise<{ readonly auth: Uint8Array; readonly sign: Uint8Array }>;
+}
+
+/** Makes each SIM that needs it sign its two PKCS#10 requests and installs the certificates the RA answers with. */
+async function enrolDemoSims(dir: string, tokens: CardTokenDirectory, records: readonly SimRecord[], enrol: DemoEnrolment): Promise<SimRecord[]> {
+  const all = readSimRecords(dir);
+  const updated: SimRecord[] = [];
+  for (const record of records) {
+    if (await enrol.enrolled(record)) {
+      updated.push(record);
+      continue;
+    }
+    const labels = tokenLabels(record.iccid);
+    const card = new SimCard({
+      iccid: record.iccid,
+      msisdn: record.msisdn,
+      authToken: tokens.openToken(labels.auth),
+      signToken: tokens.openToken(labels.sign),
+      state: SimStateFile.inDirectory(join(dir, 'state'), record.iccid),
+      tar: Buffer.from(record.tar, 'hex'),
+    });
+    let requests: { auth: Buffer; sign: Buffer };
+    try {
+      for (const which of ['auth', 'sign'] as const) {
+        const pin = await card.verifyPin(which, record.pins[which]);
+        if (pin !== 'ok') throw new Error(`demo SIM ${record.msisdn}: its ${which} PIN is ${pin}; delete ${dir} to make the demo SIMs afresh`);
+      }
+      requests = { auth: await certificationRequest(card, 'auth'), sign: await certificationRequest(card, 'sign') };
+    } finally {
+      await card.close();
+    }
+    const certificates = await enrol.certify(record.msisdn, requests);
+    const next: SimRecord = { ...record, certificates: { auth: Buffer.from(certificates.auth).toString('base64'), sign: Buffer.from(certificates.sign).toString('base64') } };
+    updated.push(next);
+    const i = all.findIndex((r) => r.msisdn === record.msisdn);
+    if (i >= 0) all[i] = next;
+    saveRecords(dir, all);
+  }
+  return updated;
 }
 
 export interface DemoChannel {
@@ -73,7 +126,9 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const { records, created, ms } = await provisionSimSet({ dir, tokens, msisdns: DEMO_NUMBERS.map((n) => n.msisdn), keyType: options.keyType ?? 'P-256' });
+    const provisioned = await provisionSimSet({ dir, tokens, msisdns: DEMO_NUMBERS.map((n) => n.msisdn), keyType: options.keyType ?? 'P-256' });
+    const { created, ms } = provisioned;
+    const records = options.enrol === undefined ? provisioned.records : await enrolDemoSims(dir, tokens, provisioned.records, options.enrol);
     const otaKeys = await importOtaKeys(options.hsm, records);
     logger.info({ event: 'demo.sims', created, ms: Math.round(ms) }, 'demo SIMs ready');
     const behaviours = new Map(DEMO_NUMBERS.map((n) => [n.msisdn, n.behaviour]));

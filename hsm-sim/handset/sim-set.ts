@@ -52,7 +52,7 @@ export function readSimRecords(dir: string): SimRecord[] {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SimRecord[]) : [];
 }
 
-function saveRecords(dir: string, records: readonly SimRecord[]): void {
+export function saveRecords(dir: string, records: readonly SimRecord[]): void {
   const file = join(dir, 'sims.json');
   writeFileSync(`${file}.tmp`, JSON.stringify(records, null, 1));
   renameSync(`${file}.tmp`, file);
