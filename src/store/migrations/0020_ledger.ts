@@ -85,9 +85,10 @@ export const migration0020Ledger: StoreMigration = {
       table.string('linked_transfer_id', 128).nullable();
       table.string('reference', 256).nullable();
       utcTimestamp(table, knex, 'created_at').notNullable();
-      table.index(['linked_transfer_id'], 'ledger_transfers_linked_index');
-      table.index(['expires_at'], 'ledger_transfers_expires_index');
     });
+    // Partial indexes: most transfers are single-phase and unlinked, and need no entry in either.
+    await knex.raw('create index ledger_transfers_linked_index on ledger_transfers (linked_transfer_id) where linked_transfer_id is not null');
+    await knex.raw('create index ledger_transfers_expires_index on ledger_transfers (expires_at) where expires_at is not null');
     await knex.schema.createTable('ledger_transfer_states', (table) => {
       table.string('transfer_id', 128).notNullable();
       // 'prepare' (reserved) then 'final' (committed, voided, expired); the key makes a second final state impossible.

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { StoreError } from '../errors';
 import { run, type Db } from './db';
 
@@ -184,6 +185,38 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * One multi-row INSERT ... VALUES per chunk. knex's own SQLite insert is a compound SELECT, which SQLite caps at
+ * 500 terms and parses slowly; both engines take plain VALUES lists.
+ */
+async function bulkInsert(db: Db, table: string, columns: readonly string[], rows: readonly (readonly Knex.Value[])[]): Promise<void> {
+  const per = Math.max(1, Math.floor(MAX_BOUND / columns.length));
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  for (const part of chunks(rows, per)) {
+    const sql = `insert into ?? (${columns.map(() => '??').join(',')}) values ${part.map(() => tuple).join(',')}`;
+    await run(db, db.knex.raw(sql, [table, ...columns, ...part.flat()]));
+  }
+}
+
+/**
+ * Sets `columns` of many rows keyed by `key` in one statement per chunk (WITH v AS (VALUES ...) UPDATE ... FROM v,
+ * which PostgreSQL and SQLite 3.33+ both take): a batch touching a thousand accounts costs a few statements, not a
+ * thousand round trips.
+ */
+async function bulkUpdate(db: Db, table: string, keys: readonly string[], columns: readonly string[], rows: readonly (readonly Knex.Value[])[]): Promise<void> {
+  const all = [...keys, ...columns];
+  const per = Math.max(1, Math.floor(MAX_BOUND / all.length));
+  const tuple = `(${all.map(() => '?').join(',')})`;
+  for (const part of chunks(rows, per)) {
+    const sets = columns.map(() => '?? = v.??').join(', ');
+    // PostgreSQL types VALUES columns as text from the bound strings; integer keys need a cast to compare.
+    const where = keys.map((k) => (db.codec.engine === 'postgres' && k === 'window_id' ? '??.?? = cast(v.?? as bigint)' : '??.?? = v.??')).join(' and ');
+    const sql = `with v (${all.map(() => '??').join(',')}) as (values ${part.map(() => tuple).join(',')}) update ?? set ${sets} from v where ${where}`;
+    const bindings: Knex.Value[] = [...all, ...part.flat(), table, ...columns.flatMap((c) => [c, c]), ...keys.flatMap((k) => [table, k, k])];
+    await run(db, db.knex.raw(sql, bindings));
+  }
 }
 
 const positionKey = (bankId: string, currency: string): string => `${bankId}\u0000${currency}`;
@@ -406,46 +439,41 @@ export function ledgerRepository(db: Db): LedgerRepository {
 
     async writeBatch(b) {
       const win = codec.integerToDb(b.windowId, 'window id');
-      const transferRows = b.transfers.map((t) => ({
-        id: t.id,
-        payload_hash: t.payloadHash,
-        kind: t.kind,
-        debit_account_id: t.debitAccountId,
-        credit_account_id: t.creditAccountId,
-        currency: t.currency,
-        amount: amountToDb(t.amount, 'amount'),
-        two_phase: t.twoPhase,
-        expires_at: t.expiresAt === null ? null : date(t.expiresAt, 'expires_at'),
-        linked_transfer_id: t.linkedTransferId,
-        reference: t.reference,
-        created_at: date(t.createdAt, 'created_at'),
-      }));
-      for (const part of chunks(transferRows, Math.floor(MAX_BOUND / 12))) await run(db, knex('ledger_transfers').insert(part));
-      const stateRows = b.states.map((s) => ({
-        transfer_id: s.transferId,
-        phase: s.phase,
-        state: s.state,
-        at: date(s.at, 'at'),
-        window_id: s.windowId === null ? null : codec.integerToDb(s.windowId, 'window id'),
-        reason: s.reason,
-      }));
-      for (const part of chunks(stateRows, Math.floor(MAX_BOUND / 6))) await run(db, knex('ledger_transfer_states').insert(part));
-      const postingRows = b.postings.map((p) => ({
-        transfer_id: p.transferId,
-        account_id: p.accountId,
-        currency: p.currency,
-        amount: amountToDb(p.amount, 'posting amount'),
-        window_id: codec.integerToDb(p.windowId, 'window id'),
-        at: date(p.at, 'at'),
-      }));
-      for (const part of chunks(postingRows, Math.floor(MAX_BOUND / 6))) await run(db, knex('ledger_postings').insert(part));
-      for (const a of b.accounts) {
-        await run(db, knex('ledger_accounts').update({ posted: amountToDb(a.posted, 'posted'), reserved: amountToDb(a.reserved, 'reserved') }).where({ id: a.id }));
-      }
-      for (const p of b.positions) {
-        await run(db, knex('ledger_bank_positions').update({ pending: amountToDb(p.pending, 'pending') }).where({ bank_id: p.bankId, currency: p.currency }));
-        await run(db, knex('settlement_positions').update({ net: amountToDb(p.net, 'net') }).where({ window_id: win, bank_id: p.bankId, currency: p.currency }));
-      }
+      const transferColumns = ['id', 'payload_hash', 'kind', 'debit_account_id', 'credit_account_id', 'currency', 'amount', 'two_phase', 'expires_at', 'linked_transfer_id', 'reference', 'created_at'];
+      await bulkInsert(
+        db,
+        'ledger_transfers',
+        transferColumns,
+        b.transfers.map((t) => [
+          t.id,
+          t.payloadHash,
+          t.kind,
+          t.debitAccountId,
+          t.creditAccountId,
+          t.currency,
+          amountToDb(t.amount, 'amount'),
+          t.twoPhase,
+          t.expiresAt === null ? null : date(t.expiresAt, 'expires_at'),
+          t.linkedTransferId,
+          t.reference,
+          date(t.createdAt, 'created_at'),
+        ]),
+      );
+      await bulkInsert(
+        db,
+        'ledger_transfer_states',
+        ['transfer_id', 'phase', 'state', 'at', 'window_id', 'reason'],
+        b.states.map((s) => [s.transferId, s.phase, s.state, date(s.at, 'at'), s.windowId === null ? null : codec.integerToDb(s.windowId, 'window id'), s.reason]),
+      );
+      await bulkInsert(
+        db,
+        'ledger_postings',
+        ['transfer_id', 'account_id', 'currency', 'amount', 'window_id', 'at'],
+        b.postings.map((p) => [p.transferId, p.accountId, p.currency, amountToDb(p.amount, 'posting amount'), codec.integerToDb(p.windowId, 'window id'), date(p.at, 'at')]),
+      );
+      await bulkUpdate(db, 'ledger_accounts', ['id'], ['posted', 'reserved'], b.accounts.map((a) => [a.id, amountToDb(a.posted, 'posted'), amountToDb(a.reserved, 'reserved')]));
+      await bulkUpdate(db, 'ledger_bank_positions', ['bank_id', 'currency'], ['pending'], b.positions.map((p) => [p.bankId, p.currency, amountToDb(p.pending, 'pending')]));
+      await bulkUpdate(db, 'settlement_positions', ['window_id', 'bank_id', 'currency'], ['net'], b.positions.map((p) => [win, p.bankId, p.currency, amountToDb(p.net, 'net')]));
     },
 
     async dueReservations(now, limit) {
