@@ -134,6 +134,8 @@ export interface LedgerRepository {
   /** Sets (or with null removes) a bank's net debit cap in one currency. */
   setNetDebitCap(bankId: string, currency: string, cap: bigint | null): Promise<void>;
 
+  /** The open settlement window's id, without locking anything. */
+  openWindowId(): Promise<bigint>;
   /** The open settlement window, locked against closing until the transaction ends. Call first in a batch. */
   lockOpenWindow(): Promise<bigint>;
   /** Accounts by id, locked until the transaction ends; missing ids are absent from the map. */
@@ -320,6 +322,12 @@ export function ledgerRepository(db: Db): LedgerRepository {
         return;
       }
       await run(db, knex('ledger_net_debit_caps').insert({ bank_id: bankId, currency, cap: amountToDb(cap, 'cap') }).onConflict(['bank_id', 'currency']).merge({ cap: amountToDb(cap, 'cap') }));
+    },
+
+    async openWindowId() {
+      const row = await run(db, knex('settlement_current').first<{ window_id: unknown } | undefined>('window_id').where({ id: 1 }));
+      if (row === undefined) throw new StoreError('NOT_FOUND', 'no open settlement window: run the store migrations');
+      return codec.integerFromDb(row.window_id, 'settlement_current.window_id');
     },
 
     async lockOpenWindow() {
