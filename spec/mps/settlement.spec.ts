@@ -112,7 +112,7 @@ describe.each(STORE_ENGINES)('settlement on %s', (engineName, engine) => {
       expect(ours.valid).toBe(true);
       // One byte changed in the report: both verifiers refuse it.
       const tampered = Buffer.from(r.body);
-      tampered[tampered.length - 3] ^= 0x01;
+      tampered.writeUInt8(tampered.readUInt8(tampered.length - 3) ^ 0x01, tampered.length - 3);
       expect(opensslVerify(`${engineName}-${r.format}-tampered`, tampered, r.signature).ok).toBe(false);
       expect((await verifyReport({ ...r, body: tampered }, [trustAnchorFromCertificate(parseCertificate(chain.root.der))])).valid).toBe(false);
     }

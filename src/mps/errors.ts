@@ -24,6 +24,7 @@ export const MPS_ERRORS = {
   BATCH_TOO_LARGE: { http: 413, text: 'The batch holds too many operations.' },
   WINDOW_STATE: { http: 409, text: 'The settlement window is not in the state this step needs.' },
   UNKNOWN_WINDOW: { http: 404, text: 'The settlement window is unknown.' },
+  UNKNOWN_CLIENT: { http: 404, text: 'No client with a payment account is known by that phone number.' },
   UNKNOWN_OFFER: { http: 404, text: 'The payment offer is unknown.' },
   OFFER_STATE: { http: 409, text: 'The payment offer is not in the state this step needs.' },
   OFFER_EXPIRED: { http: 410, text: 'The payment offer expired.' },
