@@ -235,8 +235,10 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
       }
       setState(t, 'reserved', null);
     } else {
+      // Committed as written: the transfer row itself says so (no state row), which keeps bulk payments lean.
       post(t, debit, credit, pair);
-      setState(t, 'committed', null);
+      t.state = 'committed';
+      t.windowId = windowId;
     }
     if (c.linkedTransferId !== null) linkedTotals.set(c.linkedTransferId, (linkedTotals.get(c.linkedTransferId) ?? 0n) + c.amount);
     transfers.set(t.id, t);
@@ -308,6 +310,7 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
       linkedTransferId: t.linkedTransferId,
       reference: t.reference,
       createdAt: t.createdAt,
+      windowId: t.twoPhase ? null : t.windowId,
     })),
     states,
     postings,

@@ -85,6 +85,8 @@ export const migration0020Ledger: StoreMigration = {
       table.string('linked_transfer_id', 128).nullable();
       table.string('reference', 256).nullable();
       utcTimestamp(table, knex, 'created_at').notNullable();
+      // A single-phase transfer is committed when it is written: it has no state rows, and its window is here.
+      table.bigInteger('window_id').nullable();
     });
     // Partial indexes: most transfers are single-phase and unlinked, and need no entry in either.
     await knex.raw('create index ledger_transfers_linked_index on ledger_transfers (linked_transfer_id) where linked_transfer_id is not null');

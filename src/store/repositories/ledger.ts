@@ -55,6 +55,8 @@ export interface NewLedgerTransfer {
   readonly linkedTransferId: string | null;
   readonly reference: string | null;
   readonly createdAt: Date;
+  /** Single-phase transfers only: the settlement window of their postings. */
+  readonly windowId: bigint | null;
 }
 
 export interface LedgerTransferRecord extends NewLedgerTransfer {
@@ -62,8 +64,6 @@ export interface LedgerTransferRecord extends NewLedgerTransfer {
   readonly state: TransferStateName;
   readonly stateAt: Date;
   readonly reason: string | null;
-  /** The settlement window its postings fell into (final committed state only). */
-  readonly windowId: bigint | null;
 }
 
 export interface NewTransferState {
@@ -247,6 +247,7 @@ interface TransferRow {
   linked_transfer_id: string | null;
   reference: string | null;
   created_at: unknown;
+  window_id: unknown;
 }
 
 interface StateRow {
@@ -403,7 +404,10 @@ export function ledgerRepository(db: Db): LedgerRepository {
         }
         for (const r of rows) {
           const s = latest.get(r.id);
-          if (s === undefined) throw new StoreError('NOT_FOUND', `transfer ${r.id} has no state`);
+          const twoPhase = r.two_phase === true || r.two_phase === 1;
+          if (s === undefined && twoPhase) throw new StoreError('NOT_FOUND', `transfer ${r.id} has no state`);
+          const createdAt = codec.dateFromDb(r.created_at, 'created_at');
+          const windowOf = (value: unknown): bigint | null => (value === null || value === undefined ? null : codec.integerFromDb(value, 'window_id'));
           out.set(r.id, {
             id: r.id,
             payloadHash: r.payload_hash,
@@ -412,15 +416,15 @@ export function ledgerRepository(db: Db): LedgerRepository {
             creditAccountId: r.credit_account_id,
             currency: r.currency,
             amount: amountFromDb(r.amount, 'ledger_transfers.amount'),
-            twoPhase: r.two_phase === true || r.two_phase === 1,
+            twoPhase,
             expiresAt: r.expires_at === null || r.expires_at === undefined ? null : codec.dateFromDb(r.expires_at, 'expires_at'),
             linkedTransferId: r.linked_transfer_id,
             reference: r.reference,
-            createdAt: codec.dateFromDb(r.created_at, 'created_at'),
-            state: oneOf(TRANSFER_STATES, s.state, 'transfer state'),
-            stateAt: codec.dateFromDb(s.at, 'state at'),
-            reason: s.reason,
-            windowId: s.window_id === null || s.window_id === undefined ? null : codec.integerFromDb(s.window_id, 'window_id'),
+            createdAt,
+            state: s === undefined ? 'committed' : oneOf(TRANSFER_STATES, s.state, 'transfer state'),
+            stateAt: s === undefined ? createdAt : codec.dateFromDb(s.at, 'state at'),
+            reason: s === undefined ? null : s.reason,
+            windowId: s === undefined ? windowOf(r.window_id) : windowOf(s.window_id),
           });
         }
       }
@@ -447,7 +451,7 @@ export function ledgerRepository(db: Db): LedgerRepository {
 
     async writeBatch(b) {
       const win = codec.integerToDb(b.windowId, 'window id');
-      const transferColumns = ['id', 'payload_hash', 'kind', 'debit_account_id', 'credit_account_id', 'currency', 'amount', 'two_phase', 'expires_at', 'linked_transfer_id', 'reference', 'created_at'];
+      const transferColumns = ['id', 'payload_hash', 'kind', 'debit_account_id', 'credit_account_id', 'currency', 'amount', 'two_phase', 'expires_at', 'linked_transfer_id', 'reference', 'created_at', 'window_id'];
       await bulkInsert(
         db,
         'ledger_transfers',
@@ -465,6 +469,7 @@ export function ledgerRepository(db: Db): LedgerRepository {
           t.linkedTransferId,
           t.reference,
           date(t.createdAt, 'created_at'),
+          t.windowId === null ? null : codec.integerToDb(t.windowId, 'window id'),
         ]),
       );
       await bulkInsert(
