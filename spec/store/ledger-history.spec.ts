@@ -40,7 +40,7 @@ const ENGINES: readonly (readonly [StoreEngine, () => Promise<Db>])[] = [
   ['postgres', postgres],
 ];
 
-const HISTORY = ['ledger_transfers', 'ledger_transfer_states', 'ledger_postings', 'settlement_windows', 'settlement_window_states', 'settlement_reports', 'mps_offers', 'mps_offer_states'] as const;
+const HISTORY = ['ledger_transfers', 'ledger_transfer_states', 'ledger_postings', 'settlement_windows', 'settlement_window_states', 'settlement_reports', 'mps_offers', 'mps_offer_states', 'mps_tickets', 'mps_ticket_redemptions'] as const;
 
 describe.each(ENGINES)('ledger history on %s', (engine, open) => {
   let db: Db;
@@ -69,6 +69,8 @@ describe.each(ENGINES)('ledger history on %s', (engine, open) => {
       createdAt: new Date(),
     });
     await db.store.offers.insertState({ offerId: 'o1', state: 'created', at: new Date(), transferId: null, detail: null, signature: null });
+    await db.store.tickets.insertTicket({ id: 'k1', code: '12345678', issuerId: 'bank', accountId: 'acct', clientMsisdn: '+3725550001', expiresAt: new Date(), signature: Buffer.from('s'), createdAt: new Date() });
+    await db.store.tickets.redeem('k1', 'bank', new Date());
   });
   afterAll(async () => {
     await db?.close();
@@ -90,7 +92,7 @@ describe.each(ENGINES)('ledger history on %s', (engine, open) => {
 
   it('rolls back cleanly: down() drops every table it made', async () => {
     const { reverted } = await db.store.rollback();
-    expect(reverted).toEqual(expect.arrayContaining(['0020_ledger', '0021_settlement_reports', '0022_payment_offers']));
+    expect(reverted).toEqual(expect.arrayContaining(['0020_ledger', '0021_settlement_reports', '0022_payment_offers', '0023_one_time_tickets']));
     for (const table of [...HISTORY, 'ledger_accounts', 'ledger_participants', 'ledger_bank_positions', 'settlement_positions']) {
       expect([table, await db.raw.schema.hasTable(table)]).toEqual([table, false]);
     }

@@ -8,3 +8,4 @@ export * from './approval-port';
 export * from './ledger';
 export * from './settlement';
 export * from './offers';
+export * from './tickets';

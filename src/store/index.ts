@@ -62,3 +62,4 @@ export {
   type LedgerRepository,
 } from './repositories/ledger';
 export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
+export type { TicketRecord, TicketsRepository } from './repositories/tickets';

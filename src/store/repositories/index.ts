@@ -7,6 +7,7 @@ import { certificatesRepository, type CertificatesRepository } from './certifica
 import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
 import { ledgerRepository, type LedgerRepository } from './ledger';
 import { offersRepository, type OffersRepository } from './offers';
+import { ticketsRepository, type TicketsRepository } from './tickets';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
@@ -18,10 +19,11 @@ export interface Repositories {
   readonly mobileIds: MobileIdsRepository;
   readonly ledger: LedgerRepository;
   readonly offers: OffersRepository;
+  readonly tickets: TicketsRepository;
 }
 
 export function repositories(db: Db): Repositories {
-  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db), ledger: ledgerRepository(db), offers: offersRepository(db) };
+  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db), ledger: ledgerRepository(db), offers: offersRepository(db), tickets: ticketsRepository(db) };
 }
 
 export type { Db } from './db';
