@@ -189,16 +189,30 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** A column of a bulk insert and, for PostgreSQL, the type its JSON text is cast to. */
+interface BulkColumn {
+  readonly name: string;
+  readonly pg: 'text' | 'bigint' | 'timestamptz' | 'boolean';
+}
+
+const BULK_ROWS = 10_000;
+
 /**
- * One multi-row INSERT ... VALUES per chunk. knex's own SQLite insert is a compound SELECT, which SQLite caps at
- * 500 terms and parses slowly; both engines take plain VALUES lists.
+ * Many rows in one statement whose only parameter is a JSON array of row arrays, unpacked by the database
+ * (json_each on SQLite, json_array_elements on PostgreSQL). The statement text stays small and the same, so the
+ * cost is the database's JSON parsing rather than preparing a statement with tens of thousands of parameters.
  */
-async function bulkInsert(db: Db, table: string, columns: readonly string[], rows: readonly (readonly Knex.Value[])[]): Promise<void> {
-  const per = Math.max(1, Math.floor(MAX_BOUND / columns.length));
-  const tuple = `(${columns.map(() => '?').join(',')})`;
-  for (const part of chunks(rows, per)) {
-    const sql = `insert into ?? (${columns.map(() => '??').join(',')}) values ${part.map(() => tuple).join(',')}`;
-    await run(db, db.knex.raw(sql, [table, ...columns, ...part.flat()]));
+async function bulkInsert(db: Db, table: string, columns: readonly BulkColumn[], rows: readonly (readonly Knex.Value[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const pg = db.codec.engine === 'postgres';
+  const names = columns.map(() => '??').join(',');
+  const values = pg
+    ? columns.map((c, i) => `cast(r ->> ${i} as ${c.pg})`).join(', ')
+    : columns.map((_c, i) => `r.value ->> ${i}`).join(', ');
+  const from = pg ? 'json_array_elements(cast(? as json)) as r' : 'json_each(?) as r';
+  const sql = `insert into ?? (${names}) select ${values} from ${from}`;
+  for (const part of chunks(rows, BULK_ROWS)) {
+    await run(db, db.knex.raw(sql, [table, ...columns.map((c) => c.name), JSON.stringify(part)]));
   }
 }
 
@@ -451,11 +465,25 @@ export function ledgerRepository(db: Db): LedgerRepository {
 
     async writeBatch(b) {
       const win = codec.integerToDb(b.windowId, 'window id');
-      const transferColumns = ['id', 'payload_hash', 'kind', 'debit_account_id', 'credit_account_id', 'currency', 'amount', 'two_phase', 'expires_at', 'linked_transfer_id', 'reference', 'created_at', 'window_id'];
+      const ts: BulkColumn['pg'] = 'timestamptz';
       await bulkInsert(
         db,
         'ledger_transfers',
-        transferColumns,
+        [
+          { name: 'id', pg: 'text' },
+          { name: 'payload_hash', pg: 'text' },
+          { name: 'kind', pg: 'text' },
+          { name: 'debit_account_id', pg: 'text' },
+          { name: 'credit_account_id', pg: 'text' },
+          { name: 'currency', pg: 'text' },
+          { name: 'amount', pg: 'text' },
+          { name: 'two_phase', pg: 'boolean' },
+          { name: 'expires_at', pg: ts },
+          { name: 'linked_transfer_id', pg: 'text' },
+          { name: 'reference', pg: 'text' },
+          { name: 'created_at', pg: ts },
+          { name: 'window_id', pg: 'bigint' },
+        ],
         b.transfers.map((t) => [
           t.id,
           t.payloadHash,
@@ -475,13 +503,27 @@ export function ledgerRepository(db: Db): LedgerRepository {
       await bulkInsert(
         db,
         'ledger_transfer_states',
-        ['transfer_id', 'phase', 'state', 'at', 'window_id', 'reason'],
+        [
+          { name: 'transfer_id', pg: 'text' },
+          { name: 'phase', pg: 'text' },
+          { name: 'state', pg: 'text' },
+          { name: 'at', pg: ts },
+          { name: 'window_id', pg: 'bigint' },
+          { name: 'reason', pg: 'text' },
+        ],
         b.states.map((s) => [s.transferId, s.phase, s.state, date(s.at, 'at'), s.windowId === null ? null : codec.integerToDb(s.windowId, 'window id'), s.reason]),
       );
       await bulkInsert(
         db,
         'ledger_postings',
-        ['transfer_id', 'account_id', 'currency', 'amount', 'window_id', 'at'],
+        [
+          { name: 'transfer_id', pg: 'text' },
+          { name: 'account_id', pg: 'text' },
+          { name: 'currency', pg: 'text' },
+          { name: 'amount', pg: 'text' },
+          { name: 'window_id', pg: 'bigint' },
+          { name: 'at', pg: ts },
+        ],
         b.postings.map((p) => [p.transferId, p.accountId, p.currency, amountToDb(p.amount, 'posting amount'), codec.integerToDb(p.windowId, 'window id'), date(p.at, 'at')]),
       );
       await bulkUpdate(db, 'ledger_accounts', ['id'], ['posted', 'reserved'], b.accounts.map((a) => [a.id, amountToDb(a.posted, 'posted'), amountToDb(a.reserved, 'reserved')]));
