@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { AuditLog } from '../../src/audit';
 import { join } from 'node:path';
 import { cmsApprovalVerifier, isMpsError, OfferService, offerTransferId, type PayerDirectory } from '../../src/mps';
 import { parseCertificate, trustAnchorFromCertificate } from '../../src/pki';
@@ -55,6 +57,7 @@ describe.each(STORE_ENGINES)('payment offers on %s', (engineName, engine) => {
     await t.ledger.pay({ id: 'fund', debitAccountId: 'bank-a-issuance-EUR', creditAccountId: 'alice-EUR', currency: 'EUR', amount: '10000' });
     sim = new SimApprover(token.hsm, citizen.leaf.pair.privateKey, citizen.leaf.der, [citizen.issuing.der]);
     offers = new OfferService({
+      audit: await AuditLog.open({ store: t.store }),
       store: t.store,
       ledger: t.ledger,
       approver: sim,
@@ -88,6 +91,14 @@ describe.each(STORE_ENGINES)('payment offers on %s', (engineName, engine) => {
     expect(text).toContain(`\ncode=${made.verificationCode}\n`);
     expect((await t.ledger.account('alice-EUR')).posted).toBe(before - 1999n);
     expect(await t.store.ledger.postingsOf(offerTransferId(made.id))).toHaveLength(2);
+    // The audit log links the citizen's signature, the offer's bytes and the transfer.
+    const approvedRow = paid.history.find((h) => h.state === 'approved');
+    const audited = (await t.store.audit.entries({ limit: 1000 })).filter((e) => e.subject === `offer:${made.id}`);
+    expect(audited.map((e) => e.outcome)).toEqual(['sent', 'approved', 'paid']);
+    const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
+    expect(audited[1]?.evidenceHash?.equals(sha(approvedRow?.signature ?? Buffer.alloc(0)))).toBe(true);
+    expect(audited[1]?.actorType).toBe('citizen');
+    expect(JSON.parse(audited[2]?.details ?? '{}')).toMatchObject({ transfer: offerTransferId(made.id), amount: '1999', offerHash: sha(asked?.dataToBeSigned ?? Buffer.alloc(0)).toString('hex') });
     // The same answer delivered again (a second node, a retry) books nothing more.
     await expect(offers.complete(made.id, { status: 'signed', signature: Buffer.alloc(1) })).rejects.toMatchObject({ code: 'OFFER_STATE' });
     expect((await t.ledger.account('alice-EUR')).posted).toBe(before - 1999n);

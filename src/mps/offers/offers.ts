@@ -1,4 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
+import { hashEvidence, type AuditLog } from '../../audit';
 import type { Logger } from '../../log';
 import { isStoreError, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
 import type { ApprovalOutcome, ApprovalSignatureVerifier, CitizenApprover, PayerDirectory } from '../approval-port';
@@ -57,6 +58,12 @@ export interface OfferServiceOptions {
   readonly directory: PayerDirectory;
   readonly clock?: () => Date;
   readonly logger?: Logger;
+  /**
+   * When given, every state the offer reaches is an audit entry (`payment.event`, subject `offer:<id>`) whose
+   * evidence hash is the citizen's signature when there is one, else the offer's canonical bytes, and whose
+   * details name the transfer: so the evidence for a payment links who approved, what they approved, and the money.
+   */
+  readonly audit?: Pick<AuditLog, 'append'>;
   /** Longest offer life accepted. Default 15 minutes. */
   readonly maxOfferMs?: number;
 }
@@ -273,6 +280,24 @@ export class OfferService {
       await this.o.store.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
     } catch (err) {
       if (!isStoreError(err, 'UNIQUE_VIOLATION')) throw err;
+      return;
+    }
+    if (this.o.audit !== undefined) {
+      await this.o.audit.append({
+        actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
+        action: 'payment.event',
+        subject: `offer:${offer.id}`,
+        outcome: state,
+        evidenceHash: hashEvidence(signature ?? offer.canonical),
+        details: {
+          merchant: offer.merchantId,
+          amount: offer.amount.toString(),
+          currency: offer.currency,
+          offerHash: hashEvidence(offer.canonical).toString('hex'),
+          transfer: transferId,
+          detail: detail === null ? null : detail.slice(0, 256),
+        },
+      });
     }
   }
 
