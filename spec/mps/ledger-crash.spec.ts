@@ -140,5 +140,5 @@ describe.each(ENGINES)('ledger crash on %s', (engine, open) => {
     expect(payer.posted).toBe(100000000n - expectedDebit);
     expect(last).toBeGreaterThan(0);
     await expectBalanced(target.store);
-  });
+  }, 30_000 + CRASHES * 8_000);
 });
