@@ -153,6 +153,19 @@ describe.each(STORE_ENGINES)('ledger on %s', (_name, engine) => {
     await expectBalanced(t.store);
   });
 
+  it('writes a log line with the code for every refused operation', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { createLogger } = await import('../../src/log');
+    const { Ledger } = await import('../../src/mps/ledger');
+    const sink = new PassThrough();
+    const lines: string[] = [];
+    sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')));
+    const logged = new Ledger({ store: t.store, clock: t.clock.now, logger: createLogger({ destination: sink }) });
+    await logged.submit([{ op: 'transfer', id: 'log-1', debitAccountId: 'bob-EUR', creditAccountId: 'shop-EUR', currency: 'EUR', amount: '999999999' }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => JSON.parse(l) as { code: string; id: string })).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_FUNDS', id: 'log-1' })]);
+  });
+
   it('the batched API applies operations in order, each with its own result, in one transaction', async () => {
     const results = await t.ledger.submit([
       { op: 'transfer', id: 'b-1', debitAccountId: 'alice-EUR', creditAccountId: 'bob-EUR', currency: 'EUR', amount: '5' },

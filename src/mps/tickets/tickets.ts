@@ -94,6 +94,15 @@ export class OneTimeTickets {
 
   /** The ADS step: checks and spends a ticket presented by a merchant's PSP (as 8 digits or as the QR payload). */
   async redeem(presented: string, merchantId: string): Promise<RedeemedTicket> {
+    try {
+      return await this.redeemChecked(presented, merchantId);
+    } catch (err) {
+      if (err instanceof MpsError) this.o.logger?.info({ component: 'mps.tickets', merchant: String(merchantId).slice(0, 64), code: err.code }, err.message);
+      throw err;
+    }
+  }
+
+  private async redeemChecked(presented: string, merchantId: string): Promise<RedeemedTicket> {
     const now = this.clock();
     let ticket: TicketRecord;
     if (typeof presented === 'string' && CODE.test(presented)) {
