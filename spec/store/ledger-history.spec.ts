@@ -92,7 +92,7 @@ describe.each(ENGINES)('ledger history on %s', (engine, open) => {
 
   it('rolls back cleanly: down() drops every table it made', async () => {
     const { reverted } = await db.store.rollback();
-    expect(reverted).toEqual(expect.arrayContaining(['0020_ledger', '0021_settlement_reports', '0022_payment_offers', '0023_one_time_tickets']));
+    expect(reverted).toEqual(expect.arrayContaining(['0030_ledger', '0031_settlement_reports', '0032_payment_offers', '0033_one_time_tickets']));
     for (const table of [...HISTORY, 'ledger_accounts', 'ledger_participants', 'ledger_bank_positions', 'settlement_positions']) {
       expect([table, await db.raw.schema.hasTable(table)]).toEqual([table, false]);
     }

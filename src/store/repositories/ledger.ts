@@ -4,7 +4,7 @@ import { run, type Db } from './db';
 
 /**
  * Rows of the payment ledger (src/mps decides what goes in them). Amounts are bigint here and decimal strings in
- * the database on both engines (see migration 0020). The locking reads are meant for use inside
+ * the database on both engines (see migration 0030). The locking reads are meant for use inside
  * store.transaction(fn): on PostgreSQL they take row locks in a fixed order (window, then accounts by id, then
  * bank positions by key) so that two nodes never deadlock; on SQLite the first statement of a batch is a write,
  * which takes the database's single write lock for the whole transaction.

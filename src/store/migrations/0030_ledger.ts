@@ -14,8 +14,8 @@ import { dropRefusalFunction, refuseChanges } from './append-only';
 const HISTORY = ['ledger_transfers', 'ledger_transfer_states', 'ledger_postings', 'settlement_windows', 'settlement_window_states'] as const;
 const REFUSAL_FN = 'ledger_refuse_change';
 
-export const migration0020Ledger: StoreMigration = {
-  name: '0020_ledger',
+export const migration0030Ledger: StoreMigration = {
+  name: '0030_ledger',
   async up(knex) {
     await knex.schema.createTable('ledger_participants', (table) => {
       table.string('id', 64).primary();

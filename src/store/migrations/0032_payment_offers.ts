@@ -7,8 +7,8 @@ import { dropRefusalFunction, refuseChanges } from './append-only';
  * state it went through. Both insert-only; the key (offer, state) lets an offer enter each state once, so two
  * nodes finishing the same offer cannot both succeed.
  */
-export const migration0022PaymentOffers: StoreMigration = {
-  name: '0022_payment_offers',
+export const migration0032PaymentOffers: StoreMigration = {
+  name: '0032_payment_offers',
   async up(knex) {
     await knex.schema.createTable('mps_offers', (table) => {
       table.string('id', 128).primary();

@@ -6,8 +6,8 @@ import { dropRefusalFunction, refuseChanges } from './append-only';
  * One-time tickets (the ITU toolkit's POS flow): tickets as issued and their redemptions. A redemption row per
  * ticket at most (the primary key), so a ticket is spent once even when two PSPs present it at the same moment.
  */
-export const migration0023OneTimeTickets: StoreMigration = {
-  name: '0023_one_time_tickets',
+export const migration0033OneTimeTickets: StoreMigration = {
+  name: '0033_one_time_tickets',
   async up(knex) {
     await knex.schema.createTable('mps_tickets', (table) => {
       table.string('id', 64).primary();

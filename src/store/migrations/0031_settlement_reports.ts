@@ -3,8 +3,8 @@ import { utcTimestamp } from './schema-helpers';
 import { dropRefusalFunction, refuseChanges } from './append-only';
 
 /** Settlement reports as issued: the exact bytes (CSV or JSON) and the platform's CMS signature over them. Never rewritten. */
-export const migration0021SettlementReports: StoreMigration = {
-  name: '0021_settlement_reports',
+export const migration0031SettlementReports: StoreMigration = {
+  name: '0031_settlement_reports',
   async up(knex) {
     await knex.schema.createTable('settlement_reports', (table) => {
       table.bigInteger('window_id').notNullable();
