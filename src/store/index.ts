@@ -37,3 +37,29 @@ export {
   type MobileIdState,
   type MobileIdsRepository,
 } from './repositories/mobile-ids';
+export {
+  TRANSFER_STATES,
+  TRANSFER_KINDS,
+  PARTICIPANT_KINDS,
+  WINDOW_STATES,
+  type TransferStateName,
+  type TransferKind,
+  type ParticipantKind,
+  type WindowState,
+  type LedgerParticipantRecord,
+  type NewLedgerAccount,
+  type LedgerAccountRecord,
+  type NewLedgerTransfer,
+  type LedgerTransferRecord,
+  type NewTransferState,
+  type NewPosting,
+  type PostingRecord,
+  type BankPositionKey,
+  type BankPosition,
+  type LedgerBatchWrite,
+  type SettlementWindowRecord,
+  type SettlementReportRecord,
+  type LedgerRepository,
+} from './repositories/ledger';
+export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
+export type { TicketRecord, TicketsRepository } from './repositories/tickets';

@@ -5,6 +5,9 @@ import { keysRepository, type KeysRepository } from './keys';
 import { settingsRepository, type SettingsRepository } from './settings';
 import { certificatesRepository, type CertificatesRepository } from './certificates';
 import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
+import { ledgerRepository, type LedgerRepository } from './ledger';
+import { offersRepository, type OffersRepository } from './offers';
+import { ticketsRepository, type TicketsRepository } from './tickets';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
@@ -14,10 +17,13 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly certificates: CertificatesRepository;
   readonly mobileIds: MobileIdsRepository;
+  readonly ledger: LedgerRepository;
+  readonly offers: OffersRepository;
+  readonly tickets: TicketsRepository;
 }
 
 export function repositories(db: Db): Repositories {
-  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db) };
+  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db), ledger: ledgerRepository(db), offers: offersRepository(db), tickets: ticketsRepository(db) };
 }
 
 export type { Db } from './db';

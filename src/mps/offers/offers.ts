@@ -1,0 +1,312 @@
+import { createHash, randomInt } from 'node:crypto';
+import { hashEvidence, type AuditLog } from '../../audit';
+import type { Logger } from '../../log';
+import { isStoreError, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
+import type { ApprovalOutcome, ApprovalSignatureVerifier, CitizenApprover, PayerDirectory } from '../approval-port';
+import { MpsError, type MpsErrorCode } from '../errors';
+import type { Ledger, TransferView } from '../ledger';
+import { checkId } from '../ledger/validate';
+import { checkCurrency, parseAmount } from '../money';
+import { canonicalOffer, checkText, offerDisplay, type OfferFields } from './canonical';
+
+/**
+ * Merchant-initiated payments (Y.2741 "operations initiated by the merchant"), as a state machine whose every
+ * step is a new row:
+ *
+ *   created → sent → approved → paid
+ *        ↘      ↘ refused (signature does not verify), cancelled, expired (deadline or no answer), failed (wrong PIN,
+ *                  channel failure, or the ledger refused the money)
+ *
+ * The SIM signs the offer's canonical bytes as stored when the offer was made; the platform verifies the signature
+ * over those same stored bytes, so a signature over anything else (another amount, another merchant) is refused
+ * and nothing is booked. Money moves as reserve then commit under the transfer id `offer.<offer id>`, so running
+ * the last step twice (two nodes, or a retry after a crash) books it once.
+ */
+
+export interface NewOffer {
+  /** The merchant's idempotency key for this offer. */
+  readonly id: string;
+  readonly merchantId: string;
+  readonly merchantAccountId: string;
+  readonly clientMsisdn: string;
+  readonly currency: string;
+  readonly amount: bigint | string;
+  readonly reference: string;
+  readonly expiresAt: Date;
+}
+
+export interface OfferView {
+  readonly id: string;
+  readonly state: OfferStateName;
+  readonly merchantId: string;
+  readonly clientMsisdn: string;
+  readonly currency: string;
+  readonly amount: bigint;
+  readonly reference: string;
+  readonly verificationCode: string;
+  readonly expiresAt: Date;
+  readonly transferId: string | null;
+  readonly detail: string | null;
+  readonly history: readonly OfferStateRecord[];
+}
+
+export interface OfferServiceOptions {
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly approver: CitizenApprover;
+  readonly verifier: ApprovalSignatureVerifier;
+  readonly directory: PayerDirectory;
+  readonly clock?: () => Date;
+  readonly logger?: Logger;
+  /**
+   * When given, every state the offer reaches is an audit entry (`payment.event`, subject `offer:<id>`) whose
+   * evidence hash is the citizen's signature when there is one, else the offer's canonical bytes, and whose
+   * details name the transfer: so the evidence for a payment links who approved, what they approved, and the money.
+   */
+  readonly audit?: Pick<AuditLog, 'append'>;
+  /** Longest offer life accepted. Default 15 minutes. */
+  readonly maxOfferMs?: number;
+}
+
+const FINAL: readonly OfferStateName[] = ['paid', 'refused', 'cancelled', 'expired', 'failed'];
+const MSISDN = /^\+[1-9]\d{6,14}$/;
+const DEFAULT_MAX_OFFER_MS = 15 * 60_000;
+
+export const offerTransferId = (offerId: string): string => `offer.${offerId}`;
+
+export class OfferService {
+  private readonly o: OfferServiceOptions;
+  private readonly clock: () => Date;
+
+  constructor(options: OfferServiceOptions) {
+    this.o = options;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Records a merchant's offer; same id and same offer returns the earlier one, a different offer is refused. */
+  async create(n: NewOffer): Promise<OfferView> {
+    const id = checkId(n.id, 'offer id');
+    const merchantId = checkId(n.merchantId, 'merchant id');
+    const merchantAccountId = checkId(n.merchantAccountId, 'merchant account id');
+    if (typeof n.clientMsisdn !== 'string' || !MSISDN.test(n.clientMsisdn)) throw new MpsError('INVALID_REQUEST', 'the client is named by an E.164 number with the leading +');
+    const currency = checkCurrency(n.currency);
+    const amount = parseAmount(n.amount);
+    const reference = checkText(n.reference, 'reference', 128);
+    const now = this.clock();
+    if (!(n.expiresAt instanceof Date) || Number.isNaN(n.expiresAt.getTime())) throw new MpsError('INVALID_REQUEST', 'expiresAt must be a date');
+    if (n.expiresAt.getTime() <= now.getTime()) throw new MpsError('OFFER_EXPIRED', 'the offer expires before it could be shown');
+    if (n.expiresAt.getTime() - now.getTime() > (this.o.maxOfferMs ?? DEFAULT_MAX_OFFER_MS)) throw new MpsError('INVALID_REQUEST', 'the offer lives longer than allowed');
+    const payloadHash = createHash('sha256')
+      .update(JSON.stringify([merchantId, merchantAccountId, n.clientMsisdn, currency, amount.toString(), reference, n.expiresAt.toISOString()]))
+      .digest('hex');
+
+    const earlier = await this.o.store.offers.offer(id);
+    if (earlier !== undefined) {
+      if (earlier.payloadHash !== payloadHash) throw new MpsError('IDEMPOTENCY_CONFLICT', `offer ${id} was made before with different terms`);
+      return this.view(id);
+    }
+    const merchant = await this.o.store.ledger.participant(merchantId);
+    const account = await this.o.store.ledger.account(merchantAccountId);
+    if (merchant === undefined || account === undefined || account.participantId !== merchant.id) throw new MpsError('UNKNOWN_ACCOUNT', `merchant ${merchantId} has no account ${merchantAccountId}`);
+    if (account.currency !== currency) throw new MpsError('CURRENCY_MISMATCH', `account ${merchantAccountId} holds ${account.currency}, not ${currency}`);
+    const payer = await this.o.directory.accountFor(n.clientMsisdn, currency);
+    if (payer === undefined) throw new MpsError('UNKNOWN_CLIENT', 'no client with a payment account in that currency is known by that number');
+
+    const verificationCode = randomInt(0, 10_000).toString().padStart(4, '0');
+    const fields: OfferFields = { offerId: id, merchantId, merchantName: merchant.name, clientMsisdn: n.clientMsisdn, currency, amount, reference, expiresAt: n.expiresAt, verificationCode };
+    const record: OfferRecord = { id, payloadHash, merchantId, merchantAccountId, clientMsisdn: n.clientMsisdn, currency, amount, reference, verificationCode, expiresAt: n.expiresAt, canonical: canonicalOffer(fields), createdAt: now };
+    try {
+      await this.o.store.transaction(async (tx) => {
+        await tx.offers.insertOffer(record);
+        await tx.offers.insertState({ offerId: id, state: 'created', at: now, transferId: null, detail: null, signature: null });
+      });
+    } catch (err) {
+      if (isStoreError(err, 'UNIQUE_VIOLATION')) return this.create(n);
+      throw err;
+    }
+    return this.view(id);
+  }
+
+  async view(id: string): Promise<OfferView> {
+    const offer = await this.o.store.offers.offer(checkId(id, 'offer id'));
+    if (offer === undefined) throw new MpsError('UNKNOWN_OFFER', `offer ${id} is unknown`);
+    const history = await this.o.store.offers.states(id);
+    const last = history[history.length - 1];
+    const withTransfer = history.find((h) => h.transferId !== null);
+    return {
+      id,
+      state: last?.state ?? 'created',
+      merchantId: offer.merchantId,
+      clientMsisdn: offer.clientMsisdn,
+      currency: offer.currency,
+      amount: offer.amount,
+      reference: offer.reference,
+      verificationCode: offer.verificationCode,
+      expiresAt: offer.expiresAt,
+      transferId: withTransfer?.transferId ?? null,
+      detail: last?.detail ?? null,
+      history,
+    };
+  }
+
+  /**
+   * Sends the offer to the citizen's phone through the approver and carries it to its end: paid, or a final
+   * state saying why not. Returns the offer as it ends; a refusal is a state, not an exception.
+   */
+  async run(id: string): Promise<OfferView> {
+    const offer = await this.load(id);
+    const current = await this.view(id);
+    if (current.state !== 'created') throw new MpsError('OFFER_STATE', `offer ${id} is ${current.state}`);
+    if (this.expired(offer)) return this.end(offer, 'expired', 'OFFER_EXPIRED', 'the offer expired before it was sent');
+    await this.step(offer, 'sent', null, null, null);
+    const fields = this.fields(offer, (await this.o.store.ledger.participant(offer.merchantId))?.name ?? offer.merchantId);
+    let outcome: ApprovalOutcome;
+    try {
+      outcome = await this.o.approver.approve({
+        msisdn: offer.clientMsisdn,
+        reference: offer.id,
+        display: offerDisplay(fields),
+        dataToBeSigned: offer.canonical,
+        verificationCode: offer.verificationCode,
+        deadline: offer.expiresAt,
+      });
+    } catch (err) {
+      outcome = { status: 'failed', detail: (err as Error).message };
+    }
+    return this.complete(id, outcome);
+  }
+
+  /** Applies the citizen's answer (from run(), or delivered later by the channel to whichever node holds the offer). */
+  async complete(id: string, outcome: ApprovalOutcome): Promise<OfferView> {
+    const offer = await this.load(id);
+    const current = await this.view(id);
+    if (current.state !== 'sent' && current.state !== 'approved') throw new MpsError('OFFER_STATE', `offer ${id} is ${current.state}`);
+    if (current.state === 'sent') {
+      switch (outcome.status) {
+        case 'cancelled':
+          return this.end(offer, 'cancelled', 'APPROVAL_CANCELLED', outcome.detail ?? 'the client cancelled');
+        case 'wrong-pin':
+          return this.end(offer, 'failed', 'APPROVAL_WRONG_PIN', outcome.detail ?? 'wrong PIN');
+        case 'timeout':
+          return this.end(offer, 'expired', 'APPROVAL_TIMEOUT', outcome.detail ?? 'no answer from the phone');
+        case 'failed':
+          return this.end(offer, 'failed', 'APPROVAL_FAILED', outcome.detail ?? 'approval failed');
+        case 'signed':
+          break;
+      }
+      if (this.expired(offer)) return this.end(offer, 'expired', 'OFFER_EXPIRED', 'the approval arrived after the offer expired');
+      const check = await this.o.verifier.verify(outcome.signature, offer.canonical, offer.clientMsisdn);
+      if (!check.valid) return this.end(offer, 'refused', 'SIGNATURE_INVALID', check.reason, Buffer.from(outcome.signature));
+      await this.step(offer, 'approved', null, null, Buffer.from(outcome.signature));
+    }
+    return this.book(offer);
+  }
+
+  /** Reserve, then commit; the reservation lasts until the offer expires. */
+  private async book(offer: OfferRecord): Promise<OfferView> {
+    const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
+    if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
+    const transferId = offerTransferId(offer.id);
+    let booked: TransferView;
+    try {
+      await this.o.ledger.pay({
+        id: transferId,
+        kind: 'payment',
+        debitAccountId: payer,
+        creditAccountId: offer.merchantAccountId,
+        currency: offer.currency,
+        amount: offer.amount,
+        reserve: true,
+        reserveUntil: offer.expiresAt,
+        reference: offer.reference,
+      });
+      booked = await this.o.ledger.commit(transferId);
+    } catch (err) {
+      if (err instanceof MpsError) return this.end(offer, 'failed', err.code, err.message);
+      throw err;
+    }
+    await this.step(offer, 'paid', booked.id, null, null);
+    this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: booked.id }, 'offer paid');
+    return this.view(offer.id);
+  }
+
+  /**
+   * A refund of a paid offer: a new transfer from the merchant back to the payer, linked to the payment. `id` is
+   * the merchant's idempotency key for the refund.
+   */
+  async refund(offerId: string, id: string, amount: bigint | string): Promise<TransferView & { duplicate: boolean }> {
+    const offer = await this.load(offerId);
+    const view = await this.view(offerId);
+    if (view.state !== 'paid' || view.transferId === null) throw new MpsError('OFFER_STATE', `offer ${offerId} is ${view.state}, not paid`);
+    const payment = await this.o.ledger.transfer(view.transferId);
+    return this.o.ledger.pay({
+      id: checkId(id, 'refund id'),
+      kind: 'refund',
+      linkedTransferId: payment.id,
+      debitAccountId: offer.merchantAccountId,
+      creditAccountId: payment.debitAccountId,
+      currency: offer.currency,
+      amount,
+    });
+  }
+
+  private async load(id: string): Promise<OfferRecord> {
+    const offer = await this.o.store.offers.offer(checkId(id, 'offer id'));
+    if (offer === undefined) throw new MpsError('UNKNOWN_OFFER', `offer ${id} is unknown`);
+    return offer;
+  }
+
+  private expired(offer: OfferRecord): boolean {
+    return this.clock().getTime() >= offer.expiresAt.getTime();
+  }
+
+  private fields(offer: OfferRecord, merchantName: string): OfferFields {
+    return {
+      offerId: offer.id,
+      merchantId: offer.merchantId,
+      merchantName,
+      clientMsisdn: offer.clientMsisdn,
+      currency: offer.currency,
+      amount: offer.amount,
+      reference: offer.reference,
+      expiresAt: offer.expiresAt,
+      verificationCode: offer.verificationCode,
+    };
+  }
+
+  /** Records a state; when another node recorded it first, that is not an error (theirs stands). */
+  private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+    try {
+      await this.o.store.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
+    } catch (err) {
+      if (!isStoreError(err, 'UNIQUE_VIOLATION')) throw err;
+      return;
+    }
+    if (this.o.audit !== undefined) {
+      await this.o.audit.append({
+        actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
+        action: 'payment.event',
+        subject: `offer:${offer.id}`,
+        outcome: state,
+        evidenceHash: hashEvidence(signature ?? offer.canonical),
+        details: {
+          merchant: offer.merchantId,
+          amount: offer.amount.toString(),
+          currency: offer.currency,
+          offerHash: hashEvidence(offer.canonical).toString('hex'),
+          transfer: transferId,
+          detail: detail === null ? null : detail.slice(0, 256),
+        },
+      });
+    }
+  }
+
+  private async end(offer: OfferRecord, state: OfferStateName, code: MpsErrorCode, reason: string, signature: Buffer | null = null): Promise<OfferView> {
+    if (!FINAL.includes(state)) throw new Error(`${state} is not a final offer state`);
+    const current = await this.view(offer.id);
+    if (FINAL.includes(current.state)) return current;
+    await this.step(offer, state, null, `${code}: ${reason}`, signature);
+    this.o.logger?.info({ component: 'mps.offers', offer: offer.id, state, code }, reason);
+    return this.view(offer.id);
+  }
+}

@@ -1,0 +1,1 @@
+export { OneTimeTickets, ticketBytes, type TicketIssuer, type OneTimeTicketsOptions, type IssuedTicket, type RedeemedTicket } from './tickets';
