@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const FULL_COUNTS: Readonly<Record<string, number>> = {
   'smpp-pdu': 100_000,
   'ota-packet': 100_000,
+  'soap-request': 100_000,
 };
 const DEFAULT_COUNT = 100_000;
 
