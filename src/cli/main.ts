@@ -4,6 +4,7 @@ import { errorLine, table, terminalOutput } from './output';
 import { registerAuditCommands } from './audit';
 import { registerCaCommands } from './ca';
 import { registerRaCommands } from './ra';
+import { registerApCommands } from './ap';
 
 // Commands load their modules lazily so that `--help` and `config` work even where a native module (pkcs11js, sqlite3) is broken.
 const out = terminalOutput();
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program, { config: () => config(globals()), out });
   registerCaCommands(program, { config: () => config(globals()), out });
   registerRaCommands(program, { config: () => config(globals()), out });
+  registerApCommands(program, { config: () => config(globals()), out });
 
   return program;
 }

@@ -37,3 +37,15 @@ export {
   type MobileIdState,
   type MobileIdsRepository,
 } from './repositories/mobile-ids';
+export {
+  AP_STATUSES,
+  TRANSACTION_STATES,
+  type ApStatus,
+  type ApRecord,
+  type NewAp,
+  type TransactionState,
+  type MssTransactionRecord,
+  type NewMssTransaction,
+  type TransactionOutcome,
+  type MssRepository,
+} from './repositories/mss';

@@ -5,6 +5,7 @@ import { migration0003Counters } from './0003_counters';
 import { migration0004Certificates } from './0004_certificates';
 import { migration0005MobileIds } from './0005_mobile_ids';
 import { migration0010AuditLog } from './0010_audit_log';
+import { migration0020Mss } from './0020_mss';
 
 export type { StoreMigration } from './schema-helpers';
 
@@ -12,4 +13,4 @@ export type { StoreMigration } from './schema-helpers';
  * Every migration, oldest first. Listed here rather than found on disk so that the same list is used under
  * swc in tests and from compiled dist/, whatever the file extension. A new migration is appended, never inserted.
  */
-export const MIGRATIONS: readonly StoreMigration[] = [migration0001Keys, migration0002PlatformSettings, migration0003Counters, migration0004Certificates, migration0005MobileIds, migration0010AuditLog];
+export const MIGRATIONS: readonly StoreMigration[] = [migration0001Keys, migration0002PlatformSettings, migration0003Counters, migration0004Certificates, migration0005MobileIds, migration0010AuditLog, migration0020Mss];

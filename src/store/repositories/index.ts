@@ -5,6 +5,7 @@ import { keysRepository, type KeysRepository } from './keys';
 import { settingsRepository, type SettingsRepository } from './settings';
 import { certificatesRepository, type CertificatesRepository } from './certificates';
 import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
+import { mssRepository, type MssRepository } from './mss';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
@@ -14,10 +15,11 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly certificates: CertificatesRepository;
   readonly mobileIds: MobileIdsRepository;
+  readonly mss: MssRepository;
 }
 
 export function repositories(db: Db): Repositories {
-  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db) };
+  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db), mss: mssRepository(db) };
 }
 
 export type { Db } from './db';
