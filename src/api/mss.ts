@@ -1,0 +1,30 @@
+import type { Logger } from '../log';
+import { MssService, type MssServiceOptions } from '../mss/service';
+import type { Route } from './http-server';
+import { soapRoutes } from './soap/route';
+
+export interface StartMssOptions extends Omit<MssServiceOptions, 'msspId'> {
+  readonly logger: Logger;
+  /** Where APs reach the platform (for the WSDL); read on each ?wsdl, so it may be set once the listener is up. */
+  readonly publicUrl: () => string;
+  /** How we name ourselves in MSSP_Info. */
+  readonly msspUri?: string;
+}
+
+export interface RunningMss {
+  readonly routes: readonly Route[];
+  readonly service: MssService;
+  /** Lets approvals in flight finish storing their outcome, then stops timers. Call before closing the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The TS 102 204 service for the platform's HTTP server. Wiring in src/cli/start.ts:
+ *   const mss = startMss({ repo: store.mss, approver, logger, publicUrl: () => url });
+ *   startHttpServer({ ..., routes: [...otherRoutes, ...mss.routes] });  …  await mss.stop(); await store.close();
+ */
+export function startMss(options: StartMssOptions): RunningMss {
+  const service = new MssService({ ...options, msspId: { uri: options.msspUri ?? 'http://mssp.invalid' } });
+  const routes = soapRoutes({ service, logger: options.logger, publicUrl: options.publicUrl });
+  return { routes, service, stop: () => service.stop() };
+}

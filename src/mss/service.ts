@@ -1,0 +1,68 @@
+import type { Approver } from '../approval';
+import type { Logger } from '../log';
+import type { MssRepository } from '../store';
+import { authenticateAp, type CallerInfo } from './aps/authenticate';
+import { ApRateLimiter } from './aps/rate-limit';
+import type { MeshMember, MssRequest, MssResponse } from './messages/types';
+import type { OperationContext } from './operations/context';
+import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
+import { mssSignature } from './operations/signature';
+import { DEFAULT_PROFILES, type SignatureProfile } from './profiles';
+
+export interface MssServiceOptions {
+  readonly repo: MssRepository;
+  readonly approver: Approver;
+  readonly logger: Logger;
+  /** How we name ourselves in MSSP_Info. */
+  readonly msspId: MeshMember;
+  readonly profiles?: readonly SignatureProfile[];
+  readonly instantWindowMs?: number;
+  readonly defaultTimeoutSeconds?: number;
+}
+
+/**
+ * The TS 102 204 operations, binding-free: a validated request and who sent it in, a response (or an MssFault)
+ * out. The SOAP and REST bindings in src/api call `handle`; nothing here knows about XML or HTTP.
+ */
+export class MssService {
+  private readonly ctx: OperationContext;
+
+  constructor(options: MssServiceOptions) {
+    this.ctx = {
+      repo: options.repo,
+      approver: options.approver,
+      logger: options.logger,
+      msspId: options.msspId,
+      profiles: options.profiles ?? DEFAULT_PROFILES,
+      apChecks: { repo: options.repo, limiter: new ApRateLimiter(), instantWindowMs: options.instantWindowMs ?? 5 * 60_000 },
+      defaultTimeoutSeconds: options.defaultTimeoutSeconds ?? 120,
+      inFlight: new Map(),
+      timers: new Set(),
+    };
+  }
+
+  async handle(request: MssRequest, caller: CallerInfo): Promise<MssResponse> {
+    const ap = await authenticateAp(request, caller, this.ctx.apChecks);
+    switch (request.kind) {
+      case 'MSS_SignatureReq':
+        return mssSignature(this.ctx, ap, request);
+      case 'MSS_StatusReq':
+        return mssStatusQuery(this.ctx, ap, request);
+      case 'MSS_ReceiptReq':
+        return mssReceipt(this.ctx, ap, request);
+      case 'MSS_ProfileReq':
+        return mssProfileQuery(this.ctx, ap, request);
+      case 'MSS_RegistrationReq':
+        return mssRegistration(this.ctx, ap, request);
+      case 'MSS_HandshakeReq':
+        return mssHandshake(this.ctx, ap, request);
+    }
+  }
+
+  /** Waits for approvals in flight (so their outcome is stored), then stops the expiry timers. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.ctx.inFlight.values()]);
+    for (const t of this.ctx.timers) clearTimeout(t);
+    this.ctx.timers.clear();
+  }
+}
