@@ -69,6 +69,8 @@ export interface MssRepository {
   /** Outstanding transactions whose deadline has passed, oldest first. */
   listOverdue(now: Date, limit: number): Promise<MssTransactionRecord[]>;
   recordNotification(msspTransId: string, delivered: boolean, at?: Date): Promise<void>;
+  /** How many transactions an AP has (all APs when omitted). */
+  countTransactions(apId?: string): Promise<number>;
 }
 
 interface ApRow {
@@ -244,6 +246,12 @@ export function mssRepository(db: Db): MssRepository {
         knex('mss_transactions').select<TxRow[]>('*').where({ state: 'outstanding' }).andWhere('deadline_at', '<', codec.dateToDb(now, 'now')).orderBy('deadline_at').limit(limit),
       );
       return rows.map(txFromRow);
+    },
+    async countTransactions(apId) {
+      const query = knex('mss_transactions').count<{ n: unknown }[]>({ n: '*' });
+      if (apId !== undefined) void query.where({ ap_id: apId });
+      const rows = await run(db, query);
+      return Number(rows[0]?.n ?? 0);
     },
     async recordNotification(id, delivered, at = new Date()) {
       const update = delivered ? { notified_at: codec.dateToDb(at, 'mss_transactions.notified_at') } : {};
