@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import { MssService, type MssServiceOptions } from '../mss/service';
 import type { Route } from './http-server';
+import { soapNotificationSender } from './soap/notification-client';
 import { soapRoutes } from './soap/route';
 
 export interface StartMssOptions extends Omit<MssServiceOptions, 'msspId'> {
@@ -24,7 +25,11 @@ export interface RunningMss {
  *   startHttpServer({ ..., routes: [...otherRoutes, ...mss.routes] });  …  await mss.stop(); await store.close();
  */
 export function startMss(options: StartMssOptions): RunningMss {
-  const service = new MssService({ ...options, msspId: { uri: options.msspUri ?? 'http://mssp.invalid' } });
+  const service = new MssService({
+    notificationSender: soapNotificationSender(),
+    ...options,
+    msspId: { uri: options.msspUri ?? 'http://mssp.invalid' },
+  });
   const routes = soapRoutes({ service, logger: options.logger, publicUrl: options.publicUrl });
   return { routes, service, stop: () => service.stop() };
 }

@@ -7,6 +7,7 @@ import type { MeshMember, MssRequest, MssResponse } from './messages/types';
 import type { OperationContext } from './operations/context';
 import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
 import { mssSignature } from './operations/signature';
+import { Notifier, type NotificationSender } from './notifications';
 import { DEFAULT_PROFILES, type SignatureProfile } from './profiles';
 
 export interface MssServiceOptions {
@@ -18,6 +19,10 @@ export interface MssServiceOptions {
   readonly profiles?: readonly SignatureProfile[];
   readonly instantWindowMs?: number;
   readonly defaultTimeoutSeconds?: number;
+  /** How asynchServerServer notifications reach APs (the SOAP binding's client); without it that mode is refused. */
+  readonly notificationSender?: NotificationSender;
+  readonly notificationFirstRetryMs?: number;
+  readonly notificationMaxAttempts?: number;
 }
 
 /**
@@ -26,9 +31,23 @@ export interface MssServiceOptions {
  */
 export class MssService {
   private readonly ctx: OperationContext;
+  private readonly notifier: Notifier | undefined;
 
   constructor(options: MssServiceOptions) {
+    const notifier = options.notificationSender
+      ? new Notifier({
+          repo: options.repo,
+          sender: options.notificationSender,
+          logger: options.logger,
+          msspId: options.msspId,
+          ...(options.notificationFirstRetryMs !== undefined ? { firstRetryMs: options.notificationFirstRetryMs } : {}),
+          ...(options.notificationMaxAttempts !== undefined ? { maxAttempts: options.notificationMaxAttempts } : {}),
+        })
+      : undefined;
+    this.notifier = notifier;
     this.ctx = {
+      notificationsEnabled: notifier !== undefined,
+      onEnded: (id) => notifier?.transactionEnded(id),
       repo: options.repo,
       approver: options.approver,
       logger: options.logger,
@@ -64,5 +83,6 @@ export class MssService {
     await Promise.allSettled([...this.ctx.inFlight.values()]);
     for (const t of this.ctx.timers) clearTimeout(t);
     this.ctx.timers.clear();
+    await this.notifier?.stop();
   }
 }

@@ -71,7 +71,7 @@ export async function startMssFixture(name: string): Promise<MssFixture> {
   });
   const logger = createLogger({ level: 'silent' });
   let url = '';
-  const mss = startMss({ repo: fx.store.mss, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test' });
+  const mss = startMss({ repo: fx.store.mss, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100 });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: [], routes: mss.routes, logger });
   url = server.url;
   return {

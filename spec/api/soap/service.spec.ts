@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { soapEnvelope } from '../../../src/api/soap/serialize';
@@ -160,6 +162,58 @@ describe('MSS_Signature', () => {
 });
 
 const countTransactions = (): Promise<number> => f.fx.store.mss.countTransactions();
+
+describe('asynchServerServer', () => {
+  let ap: Server;
+  const received: string[] = [];
+  let apUrl = '';
+  beforeAll(async () => {
+    ap = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push(body);
+        // The first delivery fails: the platform must retry.
+        if (received.length === 1) {
+          res.writeHead(503).end();
+          return;
+        }
+        const id = attributeOf(body, 'MSSP_TransID') ?? attributeOf(body, 'AP_TransID') ?? 'x';
+        const receipt = soapEnvelope('MSS_NotificationResponse', {
+          kind: 'MSS_ReceiptReq',
+          ...header(),
+          msspTransId: notifiedId || id,
+          mobileUser: { msisdn: MSISDN.approve },
+          status: { code: 100 },
+        });
+        res.writeHead(200, { 'content-type': 'application/soap+xml' }).end(receipt);
+      });
+    });
+    await new Promise<void>((r) => ap.listen(0, '127.0.0.1', () => r()));
+    apUrl = `http://127.0.0.1:${(ap.address() as AddressInfo).port}/notify`;
+  });
+  afterAll(async () => new Promise<void>((r) => ap.close(() => r())));
+  let notifiedId = '';
+
+  it('REQUEST_OK at once, then MSS_Notification (schema-valid StatusResp with the signature) to AP_URL, retried after a failure, confirmed by the receipt', async () => {
+    const res = await call(signatureReq({ messagingMode: 'asynchServerServer', apInfo: { ...header().apInfo, apUrl } }));
+    expect(statusCodeOf(res.body)).toBe(100);
+    notifiedId = attributeOf(res.body, 'MSSP_TransID') as string;
+    let tx = await f.fx.store.mss.findTransaction(notifiedId);
+    for (let i = 0; i < 50 && !tx?.notifiedAt; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      tx = await f.fx.store.mss.findTransaction(notifiedId);
+    }
+    expect(tx?.notifiedAt).toBeInstanceOf(Date);
+    expect(tx?.notifyAttempts).toBe(2);
+    expect(received).toHaveLength(2);
+    const notification = received[1] as string;
+    expect(xmllintValidate(notification).output).toBe('');
+    expect(notification).toContain('<mss:MSS_StatusResp');
+    expect(statusCodeOf(notification)).toBe(500);
+    expect(opensslCmsVerify(/<mss:Base64Signature>([^<]+)</.exec(notification)?.[1] ?? '').ok).toBe(true);
+  });
+});
 
 describe('MSS_Receipt, MSS_ProfileQuery, MSS_StatusQuery of someone else', () => {
   it('a receipt shows the AP message on the phone and answers 100', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Approver } from '../../approval';
 import type { Logger } from '../../log';
-import type { ApRecord, MssRepository, MssTransactionRecord } from '../../store';
+import type { ApRecord, MssRepository, MssTransactionRecord, TransactionOutcome } from '../../store';
 import type { ApCheckContext } from '../aps/authenticate';
 import type { MeshMember, MessageHeader } from '../messages/types';
 import type { SignatureProfile } from '../profiles';
@@ -20,6 +20,16 @@ export interface OperationContext {
   readonly inFlight: Map<string, Promise<MssTransactionRecord>>;
   /** Timers that expire transactions at their deadline; cleared on stop. */
   readonly timers: Set<NodeJS.Timeout>;
+  /** Called once per transaction, by whoever ended it (asynchServerServer notifications start here). */
+  readonly onEnded: (msspTransId: string) => void;
+  readonly notificationsEnabled: boolean;
+}
+
+/** Ends an outstanding transaction; false when it had already ended. The one place an end is announced. */
+export async function endTransaction(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<boolean> {
+  const ended = await ctx.repo.endTransaction(msspTransId, outcome);
+  if (ended) ctx.onEnded(msspTransId);
+  return ended;
 }
 
 export function newMsspTransId(): string {

@@ -1,7 +1,7 @@
 import type { ApRecord } from '../../store';
 import type { HandshakeReq, HandshakeResp, ProfileReq, ProfileResp, ReceiptReq, ReceiptResp, RegistrationReq, RegistrationResp, StatusReq, StatusResp } from '../messages/types';
 import { MssFault, STATUS_CODES } from '../status';
-import { answerHeader, newMsspTransId, ownTransaction, type OperationContext } from './context';
+import { answerHeader, endTransaction, newMsspTransId, ownTransaction, type OperationContext } from './context';
 import { finalStatus } from './signature';
 
 /** MSS_StatusQuery: 504 while outstanding (or 208 once past the deadline), then the outcome. */
@@ -9,7 +9,7 @@ export async function mssStatusQuery(ctx: OperationContext, ap: ApRecord, req: S
   let tx = await ownTransaction(ctx, ap, req.msspTransId);
   if (tx.state === 'outstanding' && tx.deadlineAt.getTime() <= Date.now()) {
     // Another node's timer may not have fired (or that node is gone): whoever looks first ends it.
-    await ctx.repo.endTransaction(tx.msspTransId, { state: 'expired', statusCode: 208 });
+    await endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 });
     tx = (await ctx.repo.findTransaction(tx.msspTransId)) ?? tx;
   }
   const mobileUser = { msisdn: tx.msisdn };

@@ -5,7 +5,7 @@ import type { SignatureReq, SignatureResp } from '../messages/types';
 import { OUTCOME_STATUS } from '../outcome';
 import { PKCS7_FORMAT, formatOf } from '../profiles';
 import { MssFault, STATUS_CODES, type StatusCode } from '../status';
-import { answerHeader, newMsspTransId, type OperationContext } from './context';
+import { answerHeader, endTransaction, newMsspTransId, type OperationContext } from './context';
 
 /**
  * A short code derived from the hash of what is signed, shown on the phone beside DataToBeDisplayed so the
@@ -47,7 +47,8 @@ export function signatureResponse(ctx: OperationContext, req: Pick<SignatureReq,
 /** Records the approval's outcome unless the transaction already ended (expired): a late answer is logged and dropped. */
 async function settle(ctx: OperationContext, tx: MssTransactionRecord, outcome: ApprovalOutcome): Promise<MssTransactionRecord> {
   const code = OUTCOME_STATUS[outcome.kind];
-  const ended = await ctx.repo.endTransaction(
+  const ended = await endTransaction(
+    ctx,
     tx.msspTransId,
     outcome.kind === 'signed'
       ? { state: 'completed', statusCode: code, signature: Buffer.from(outcome.signature).toString('base64') }
@@ -65,7 +66,7 @@ function expireAtDeadline(ctx: OperationContext, tx: MssTransactionRecord): void
   const timer = setTimeout(
     () => {
       ctx.timers.delete(timer);
-      ctx.repo.endTransaction(tx.msspTransId, { state: 'expired', statusCode: 208 }).then(
+      endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 }).then(
         (ended) => {
           if (ended) ctx.logger.info({ msspTransId: tx.msspTransId }, 'signature transaction expired');
         },
@@ -87,7 +88,7 @@ async function afterDeadline(ctx: OperationContext, tx: MssTransactionRecord): P
     }, Math.max(0, tx.deadlineAt.getTime() - Date.now()) + 50);
     ctx.timers.add(timer);
   });
-  await ctx.repo.endTransaction(tx.msspTransId, { state: 'expired', statusCode: 208 });
+  await endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 });
   return (await ctx.repo.findTransaction(tx.msspTransId)) ?? tx;
 }
 
@@ -109,6 +110,7 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
   const format = formatOf(formatUri);
   if (!format) throw new MssFault(101, `MSS_Format ${formatUri} is not supported`);
   if (!ap.formats.includes(formatUri)) throw new MssFault(104, `MSS_Format ${formatUri} is not allowed for this AP`);
+  if (req.messagingMode === 'asynchServerServer' && !ctx.notificationsEnabled) throw new MssFault(101, 'asynchServerServer is not offered');
   if (req.messagingMode === 'asynchServerServer' && !(req.apInfo.apUrl ?? ap.notificationUrl)) {
     throw new MssFault(101, 'asynchServerServer needs AP_URL or a registered notification URL');
   }
@@ -137,7 +139,7 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
       (o) => settle(ctx, tx, o),
       async (err: unknown) => {
         ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'approval failed');
-        await ctx.repo.endTransaction(tx.msspTransId, { state: 'failed', statusCode: 900 });
+        await endTransaction(ctx, tx.msspTransId, { state: 'failed', statusCode: 900 });
         const after = await ctx.repo.findTransaction(tx.msspTransId);
         if (!after) throw err;
         return after;
