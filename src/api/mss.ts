@@ -2,6 +2,7 @@ import type { Logger } from '../log';
 import { MssService, type MssServiceOptions } from '../mss/service';
 import type { Route } from './http-server';
 import { soapNotificationSender } from './soap/notification-client';
+import { restRoutes } from './rest/route';
 import { soapRoutes } from './soap/route';
 
 export interface StartMssOptions extends Omit<MssServiceOptions, 'msspId'> {
@@ -30,6 +31,6 @@ export function startMss(options: StartMssOptions): RunningMss {
     ...options,
     msspId: { uri: options.msspUri ?? 'http://mssp.invalid' },
   });
-  const routes = soapRoutes({ service, logger: options.logger, publicUrl: options.publicUrl });
+  const routes = [...soapRoutes({ service, logger: options.logger, publicUrl: options.publicUrl }), ...restRoutes({ service, logger: options.logger, publicUrl: options.publicUrl })];
   return { routes, service, stop: () => service.stop() };
 }
