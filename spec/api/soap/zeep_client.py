@@ -14,10 +14,8 @@ from zeep.helpers import serialize_object
 
 wsdl, ap_id, ap_pwd, msisdn, msisdn_slow = sys.argv[1:6]
 client = zeep.Client(wsdl)
-ns = "http://uri.etsi.org/TS102204/etsi204-kiuru.wsdl"
 
-
-def service(binding, port):
+def service(port):
     return client.bind("MSS_SignatureService", port)
 
 
@@ -52,7 +50,7 @@ def status_of(resp):
 
 
 out = {}
-sig = service("MSS_SignatureBinding", "MSS_SignaturePort")
+sig = service("MSS_SignaturePort")
 synch = sig.MSS_Signature(MSS_SignatureReq=signature_req("synch", msisdn))
 out["synch"] = {"status": status_of(synch), "signature": serialize_object(synch["MSS_Signature"])["Base64Signature"].hex() if synch["MSS_Signature"] is not None else None}
 
@@ -60,7 +58,7 @@ asynch = sig.MSS_Signature(MSS_SignatureReq=signature_req("asynchClientServer", 
 trans_id = asynch["MSSP_TransID"]
 out["asynch"] = {"status": status_of(asynch), "msspTransId": trans_id}
 
-status = service("MSS_StatusQueryBinding", "MSS_StatusQueryPort")
+status = service("MSS_StatusQueryPort")
 seen = []
 for _ in range(50):
     resp = status.MSS_StatusQuery(MSS_StatusReq=dict(header(), MSSP_TransID=trans_id))
@@ -70,11 +68,11 @@ for _ in range(50):
     time.sleep(0.1)
 out["statusQuery"] = {"first": seen[0], "last": seen[-1]}
 
-receipt = service("MSS_ReceiptBinding", "MSS_ReceiptPort")
+receipt = service("MSS_ReceiptPort")
 r = receipt.MSS_Receipt(MSS_ReceiptReq=dict(header(), MSSP_TransID=trans_id, MobileUser={"MSISDN": msisdn_slow}, Message={"_value_1": "Thanks from zeep", "MimeType": "text/plain"}))
 out["receipt"] = {"status": status_of(r)}
 
-profile = service("MSS_ProfileQueryBinding", "MSS_ProfileQueryPort")
+profile = service("MSS_ProfileQueryPort")
 p = profile.MSS_ProfileQuery(MSS_ProfileReq=dict(header(), MobileUser={"MSISDN": msisdn}))
 out["profileQuery"] = {"status": status_of(p), "profiles": [x["mssURI"] for x in (p["SignatureProfile"] or [])]}
 
