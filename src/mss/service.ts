@@ -9,6 +9,7 @@ import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQu
 import { mssSignature } from './operations/signature';
 import { Notifier, type NotificationSender } from './notifications';
 import { DEFAULT_PROFILES, type SignatureProfile } from './profiles';
+import type { SignatureValidation } from './validation';
 
 export interface MssServiceOptions {
   readonly repo: MssRepository;
@@ -23,6 +24,8 @@ export interface MssServiceOptions {
   readonly notificationSender?: NotificationSender;
   readonly notificationFirstRetryMs?: number;
   readonly notificationMaxAttempts?: number;
+  /** Enables the validation additional service (502/501/503 instead of 500). */
+  readonly validation?: SignatureValidation;
 }
 
 /**
@@ -47,6 +50,7 @@ export class MssService {
     this.notifier = notifier;
     this.ctx = {
       notificationsEnabled: notifier !== undefined,
+      validation: options.validation,
       onEnded: (id) => notifier?.transactionEnded(id),
       repo: options.repo,
       approver: options.approver,

@@ -1,5 +1,5 @@
 import { openPkiTokens, initTestPki, simRequest, type PkiTokens, type TestPki } from '../../pki/ca/support/pki-fixture';
-import { RegistrationAuthority, hsmSigner, type CmsSigner } from '../../../src/pki';
+import { ISSUING_CA, ROOT_CA, RegistrationAuthority, hsmSigner, parseCertificate, parseCrl, trustAnchorFromCertificate, type CmsSigner } from '../../../src/pki';
 import { startHttpServer, type RunningHttpServer } from '../../../src/api/http-server';
 import { startMss, type RunningMss } from '../../../src/api/mss';
 import { addAp } from '../../../src/mss/aps/registry';
@@ -32,6 +32,9 @@ export interface MssFixture {
   readonly approver: ScriptedApprover;
   readonly mss: RunningMss;
   readonly server: RunningHttpServer;
+  readonly ra: RegistrationAuthority;
+  /** The registered citizen's mobile ID (all demo MSISDNs sign with its keys). */
+  readonly mid: string;
   close(): Promise<void>;
 }
 
@@ -71,7 +74,15 @@ export async function startMssFixture(name: string): Promise<MssFixture> {
   });
   const logger = createLogger({ level: 'silent' });
   let url = '';
-  const mss = startMss({ repo: fx.store.mss, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100 });
+  const validation = {
+    trustAnchors: [trustAnchorFromCertificate(parseCertificate(pki.init.root.certificate))],
+    // The CRLs in force, as the platform's CRL publisher leaves them in the store.
+    revocation: async () => {
+      const crls = await Promise.all([fx.store.certificates.latestCrl(ROOT_CA), fx.store.certificates.latestCrl(ISSUING_CA)]);
+      return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => parseCrl(c.der)) };
+    },
+  };
+  const mss = startMss({ repo: fx.store.mss, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100, validation });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: [], routes: mss.routes, logger });
   url = server.url;
   return {
@@ -83,6 +94,8 @@ export async function startMssFixture(name: string): Promise<MssFixture> {
     approver,
     mss,
     server,
+    ra,
+    mid: registered.mid,
     close: async () => {
       await server.close();
       await mss.stop();

@@ -7,6 +7,8 @@ import { soapEnvelope } from '../../../src/api/soap/serialize';
 import type { MssRequest, SignatureReq } from '../../../src/mss/messages/types';
 import { FICOM_AUTHENTICATION_PROFILE, FICOM_SIGNATURE_PROFILE } from '../../../src/mss/profiles';
 import { toPem } from '../../pki/ca/support/pki-fixture';
+import { publishCrl } from '../../../src/pki';
+import { VALIDATE_SERVICE } from '../../../src/mss/validation';
 import { AP_ID, AP_PASSWORD, MSISDN, attributeOf, faultCodeOf, postSoap, startMssFixture, statusCodeOf, type MssFixture } from './mss-fixture';
 import { xmllintValidate } from './xmllint';
 
@@ -91,6 +93,17 @@ describe('MSS_Signature', () => {
     expect(verified.content).toBe('I declare my 2026 income');
     // What the citizen saw: the AP's display text and a verification code derived from the signed data.
     expect(f.approver.shown.at(-1)).toMatchObject({ msisdn: MSISDN.approve, text: expect.stringMatching(/^Tax return 2026 \[\d{4}\]$/) });
+  });
+
+  it('with the validation service: 502 VALID_SIGNATURE (signature, path to the root, CRLs)', async () => {
+    const res = await call(signatureReq({ additionalServices: [{ mssUri: VALIDATE_SERVICE }] }));
+    expect(statusCodeOf(res.body)).toBe(502);
+    expect(opensslCmsVerify(/<mss:Base64Signature>([^<]+)</.exec(res.body)?.[1] ?? '').ok).toBe(true);
+  });
+
+  it('validation with PKCS1 is refused (101): there is no certificate to validate', async () => {
+    const res = await call(signatureReq({ additionalServices: [{ mssUri: VALIDATE_SERVICE }], mssFormat: { mssUri: 'http://uri.etsi.org/TS102204/v1.1.2#PKCS1' } }));
+    expect(faultCodeOf(res.body)).toBe(101);
   });
 
   it('synch with PKCS1 and the authentication profile: the bare signature', async () => {
@@ -257,6 +270,15 @@ describe('hostile requests over HTTP get the right fault and store nothing', () 
     const res = await postSoap(f.soapUrl, xml);
     expect(res.body).toContain('<env:Value>env:VersionMismatch</env:Value>');
     expect(xmllintValidate(res.body).ok).toBe(true);
+  });
+});
+
+describe('after the citizen\'s certificates are revoked (runs last: every demo MSISDN uses them)', () => {
+  it('a validated signature answers 501 REVOKED_CERTIFICATE; without validation it is still 500', async () => {
+    await f.ra.revoke({ mid: f.mid, officer: 'spec', reason: 'keyCompromise' });
+    await publishCrl(f.fx.store, f.pki.cas.issuing);
+    expect(statusCodeOf((await call(signatureReq({ additionalServices: [{ mssUri: VALIDATE_SERVICE }] }))).body)).toBe(501);
+    expect(statusCodeOf((await call(signatureReq())).body)).toBe(500);
   });
 });
 

@@ -5,6 +5,7 @@ import type { ApRecord, MssRepository, MssTransactionRecord, TransactionOutcome 
 import type { ApCheckContext } from '../aps/authenticate';
 import type { MeshMember, MessageHeader } from '../messages/types';
 import type { SignatureProfile } from '../profiles';
+import type { SignatureValidation } from '../validation';
 import { MssFault } from '../status';
 
 /** What every operation gets: the store, the approver, our identity and the limits from the config. */
@@ -23,6 +24,8 @@ export interface OperationContext {
   /** Called once per transaction, by whoever ended it (asynchServerServer notifications start here). */
   readonly onEnded: (msspTransId: string) => void;
   readonly notificationsEnabled: boolean;
+  /** Trust anchors and revocation for the validation additional service; without it that service is refused. */
+  readonly validation: SignatureValidation | undefined;
 }
 
 /** Ends an outstanding transaction; false when it had already ended. The one place an end is announced. */

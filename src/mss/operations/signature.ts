@@ -5,6 +5,7 @@ import type { SignatureReq, SignatureResp } from '../messages/types';
 import { OUTCOME_STATUS } from '../outcome';
 import { PKCS7_FORMAT, formatOf } from '../profiles';
 import { MssFault, STATUS_CODES, type StatusCode } from '../status';
+import { VALIDATE_SERVICE, validateSignature } from '../validation';
 import { answerHeader, endTransaction, newMsspTransId, type OperationContext } from './context';
 
 /**
@@ -45,8 +46,13 @@ export function signatureResponse(ctx: OperationContext, req: Pick<SignatureReq,
 }
 
 /** Records the approval's outcome unless the transaction already ended (expired): a late answer is logged and dropped. */
-async function settle(ctx: OperationContext, tx: MssTransactionRecord, outcome: ApprovalOutcome): Promise<MssTransactionRecord> {
-  const code = OUTCOME_STATUS[outcome.kind];
+async function settle(ctx: OperationContext, tx: MssTransactionRecord, outcome: ApprovalOutcome, validateOver?: Uint8Array): Promise<MssTransactionRecord> {
+  let code: StatusCode = OUTCOME_STATUS[outcome.kind];
+  if (outcome.kind === 'signed' && validateOver && ctx.validation) {
+    const verdict = await validateSignature(ctx.validation, outcome.signature, validateOver);
+    code = verdict.code;
+    if (verdict.reason) ctx.logger.warn({ msspTransId: tx.msspTransId, status: code, reason: verdict.reason }, 'signature did not validate');
+  }
   const ended = await endTransaction(
     ctx,
     tx.msspTransId,
@@ -114,6 +120,9 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
   if (req.messagingMode === 'asynchServerServer' && !(req.apInfo.apUrl ?? ap.notificationUrl)) {
     throw new MssFault(101, 'asynchServerServer needs AP_URL or a registered notification URL');
   }
+  const validate = req.additionalServices.some((s) => s.mssUri === VALIDATE_SERVICE);
+  if (validate && !ctx.validation) throw new MssFault(101, 'the validation service is not offered');
+  if (validate && format !== 'PKCS7') throw new MssFault(101, 'validation needs MSS_Format PKCS7');
   const msisdn = req.mobileUser.msisdn as string;
   const user = await ctx.approver.lookup(msisdn);
   if (!user) throw new MssFault(105, 'no such MSISDN');
@@ -136,7 +145,7 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
   const outcome = ctx.approver
     .approve({ msisdn, display: displayOf(req, verificationCode(data)), dataToBeSigned: data, key: profile.key, format, timeoutMs: timeoutSeconds * 1000, reference: tx.msspTransId })
     .then(
-      (o) => settle(ctx, tx, o),
+      (o) => settle(ctx, tx, o, validate ? data : undefined),
       async (err: unknown) => {
         ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'approval failed');
         await endTransaction(ctx, tx.msspTransId, { state: 'failed', statusCode: 900 });
