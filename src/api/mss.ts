@@ -11,6 +11,8 @@ export interface StartMssOptions extends Omit<MssServiceOptions, 'msspId'> {
   readonly publicUrl: () => string;
   /** How we name ourselves in MSSP_Info. */
   readonly msspUri?: string;
+  /** How often overdue transactions are looked for (default 5 s). */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface RunningMss {
@@ -32,5 +34,17 @@ export function startMss(options: StartMssOptions): RunningMss {
     msspId: { uri: options.msspUri ?? 'http://mssp.invalid' },
   });
   const routes = [...soapRoutes({ service, logger: options.logger, publicUrl: options.publicUrl }), ...restRoutes({ service, logger: options.logger, publicUrl: options.publicUrl })];
-  return { routes, service, stop: () => service.stop() };
+  // Transactions whose deadline passed while no timer of this process watched them (another node, a restart).
+  const sweep = setInterval(() => {
+    service.expireOverdue().catch((err: unknown) => options.logger.error({ err }, 'could not expire overdue transactions'));
+  }, options.sweepIntervalMs ?? 5_000);
+  sweep.unref();
+  return {
+    routes,
+    service,
+    stop: async () => {
+      clearInterval(sweep);
+      await service.stop();
+    },
+  };
 }

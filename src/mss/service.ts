@@ -4,7 +4,7 @@ import type { MssRepository } from '../store';
 import { authenticateAp, type CallerInfo } from './aps/authenticate';
 import { ApRateLimiter } from './aps/rate-limit';
 import type { MeshMember, MssRequest, MssResponse } from './messages/types';
-import type { OperationContext } from './operations/context';
+import { endTransaction, type OperationContext } from './operations/context';
 import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
 import { mssSignature } from './operations/signature';
 import { Notifier, type NotificationSender } from './notifications';
@@ -62,6 +62,19 @@ export class MssService {
       inFlight: new Map(),
       timers: new Set(),
     };
+  }
+
+  /**
+   * Ends outstanding transactions past their deadline (208), e.g. those a stopped node left behind; returns how
+   * many. startMss runs it periodically; each node may, as only the first end of a transaction counts.
+   */
+  async expireOverdue(now = new Date()): Promise<number> {
+    let count = 0;
+    for (const tx of await this.ctx.repo.listOverdue(now, 500)) {
+      if (await endTransaction(this.ctx, tx.msspTransId, { state: 'expired', statusCode: 208 })) count += 1;
+    }
+    if (count > 0) this.ctx.logger.info({ count }, 'expired overdue signature transactions');
+    return count;
   }
 
   async handle(request: MssRequest, caller: CallerInfo): Promise<MssResponse> {

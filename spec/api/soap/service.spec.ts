@@ -151,6 +151,27 @@ describe('MSS_Signature', () => {
     expect((await f.fx.store.mss.findTransaction(id))?.state).toBe('expired');
   });
 
+  it('a handset answer after the deadline is logged and ignored: the transaction stays expired, no signature kept', async () => {
+    const res = await call(signatureReq({ mobileUser: { msisdn: MSISDN.slow }, timeOut: 1, messagingMode: 'asynchClientServer' }));
+    const id = attributeOf(res.body, 'MSSP_TransID') as string;
+    await new Promise((r) => setTimeout(r, 2_000)); // the slow citizen signs after 1.5 s
+    expect(await f.fx.store.mss.findTransaction(id)).toMatchObject({ state: 'expired', statusCode: 208, signature: null });
+  });
+
+  it('a transaction left outstanding past its deadline (no timer watching it) is expired by the sweep', async () => {
+    await f.fx.store.mss.insertTransaction({
+      msspTransId: 'Morphan1',
+      apId: AP_ID,
+      apTransId: 'orphan1',
+      msisdn: MSISDN.approve,
+      messagingMode: 'asynchClientServer',
+      request: '{}',
+      deadlineAt: new Date(Date.now() - 1_000),
+    });
+    expect(await f.mss.service.expireOverdue()).toBeGreaterThanOrEqual(1);
+    expect((await f.fx.store.mss.findTransaction('Morphan1'))?.state).toBe('expired');
+  });
+
   it.each([
     ['unknown MSISDN', () => signatureReq({ mobileUser: { msisdn: MSISDN.unknown } }), 105],
     ['wrong AP password', () => signatureReq({ apInfo: { ...header().apInfo, apPwd: 'guess' } }), 104],
