@@ -43,7 +43,7 @@ beforeAll(async () => {
   const service = {
     async handle(req: MssRequest, caller: Parameters<typeof authenticateAp>[1]): Promise<MssResponse> {
       await authenticateAp(req, caller, { repo: fx.store.mss, limiter: new ApRateLimiter(), instantWindowMs: 60_000 });
-      return { kind: 'MSS_ReceiptResp', ...req, apInfo: { ...req.apInfo, apPwd: '' }, status: { code: 100 } };
+      return { kind: 'MSS_ReceiptResp', majorVersion: 1, minorVersion: 1, apInfo: { ...req.apInfo, apPwd: '' }, msspInfo: req.msspInfo, status: { code: 100 } };
     },
   };
   const logger = createLogger({ level: 'silent' });
