@@ -6,7 +6,7 @@ import { addAp } from '../../../src/mss/aps/registry';
 import { FICOM_AUTHENTICATION_PROFILE, FICOM_SIGNATURE_PROFILE } from '../../../src/mss/profiles';
 import { createLogger } from '../../../src/log';
 import { ScriptedApprover } from '../../../hsm-sim/scripted-approver';
-import { sqliteEngine, type StoreFixture } from '../../store/engines';
+import { sqliteEngine, type StoreEngineCase, type StoreFixture } from '../../store/engines';
 
 /**
  * Test-only: a platform with the TS 102 204 service on a real socket, a test CA, one citizen registered by the
@@ -38,9 +38,9 @@ export interface MssFixture {
   close(): Promise<void>;
 }
 
-export async function startMssFixture(name: string): Promise<MssFixture> {
+export async function startMssFixture(name: string, engine: StoreEngineCase = sqliteEngine): Promise<MssFixture> {
   const tokens = await openPkiTokens(`mss-${name}`);
-  const fx = await sqliteEngine.fresh();
+  const fx = await engine.fresh();
   const pki = await initTestPki(tokens.platform, fx.store);
   const ra = new RegistrationAuthority({ store: fx.store, issuer: async () => pki.cas.issuing });
   const authRequest = await simRequest(tokens.sim, { type: 'EC', curve: 'P-256' }, 'CN=auth');
