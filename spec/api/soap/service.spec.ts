@@ -286,6 +286,13 @@ describe('hostile requests over HTTP get the right fault and store nothing', () 
     expect(faultCodeOf(res.body)).toBe(101);
   });
 
+  it('a well-formed request over the configured MSSP_MSS_MAX_REQUEST_BYTES (256 KiB here): 101', async () => {
+    const big = soapEnvelope('MSS_Signature', signatureReq({ dataToBeSigned: { value: 'x'.repeat(300 * 1024) } }));
+    const res = await postSoap(f.soapUrl, big);
+    expect(faultCodeOf(res.body)).toBe(101);
+    expect(res.body).toContain('larger than 262144 bytes');
+  });
+
   it('a SOAP 1.1 envelope: env:VersionMismatch', async () => {
     const xml = soapEnvelope('MSS_Signature', signatureReq()).replace('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/');
     const res = await postSoap(f.soapUrl, xml);
