@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { join as joinPath } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FICOM_SIGNATURE_PROFILE } from '../../../src/mss/profiles';
@@ -104,4 +105,33 @@ test.each([
 
 test('an unknown operation is 101', async () => {
   expect((await post('MSS_Teleport', {})).json).toMatchObject({ statusCode: 101 });
+});
+
+test('requests and answers match the OpenAPI components, checked by python3-jsonschema (Draft 2020-12)', async () => {
+  const doc = (await (await fetch(`${f.url}/rest/v1/openapi.json`)).json()) as Obj;
+  const signature = signatureReq();
+  const synch = await post('MSS_Signature', signature);
+  const asynch = await post('MSS_Signature', signatureReq({ MessagingMode: 'asynchClientServer', MobileUser: { MSISDN: MSISDN.slow } }));
+  const statusReq = { MSS_StatusReq: { ...head(), MSSP_TransID: dig(asynch.json, 'MSS_SignatureResp', 'MSSP_TransID') } };
+  const status = await post('MSS_StatusQuery', statusReq);
+  const profileReq = { MSS_ProfileReq: { ...head(), MobileUser: { MSISDN: MSISDN.approve } } };
+  const profile = await post('MSS_ProfileQuery', profileReq);
+  const problem = await post('MSS_Signature', signatureReq({ MobileUser: { MSISDN: MSISDN.unknown } }));
+  const checks = [
+    { schema: 'MSS_SignatureReq', instance: signature.MSS_SignatureReq },
+    { schema: 'MSS_SignatureResp', instance: synch.json.MSS_SignatureResp },
+    { schema: 'MSS_SignatureResp', instance: asynch.json.MSS_SignatureResp },
+    { schema: 'MSS_StatusReq', instance: statusReq.MSS_StatusReq },
+    { schema: 'MSS_StatusResp', instance: status.json.MSS_StatusResp },
+    { schema: 'MSS_ProfileReq', instance: profileReq.MSS_ProfileReq },
+    { schema: 'MSS_ProfileResp', instance: profile.json.MSS_ProfileResp },
+    { schema: 'Problem', instance: problem.json },
+    // The check must be able to fail: a response without its Status is not a MSS_StatusResp.
+    { schema: 'MSS_StatusResp', instance: { ...(status.json.MSS_StatusResp as Obj), Status: { StatusMessage: 'x' } } },
+  ];
+  const r = spawnSync('/usr/bin/python3', [joinPath(__dirname, 'openapi_check.py')], { input: JSON.stringify({ openapi: doc, checks }), encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  const results = JSON.parse(r.stdout) as string[][];
+  expect(results.slice(0, -1)).toEqual(checks.slice(0, -1).map(() => []));
+  expect(results.at(-1)?.join(' ')).toMatch(/StatusCode/);
 });
