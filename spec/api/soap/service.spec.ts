@@ -249,6 +249,51 @@ describe('asynchServerServer', () => {
   });
 });
 
+describe('asynchServerServer to an AP that never confirms', () => {
+  let ap: Server;
+  let hits = 0;
+  beforeAll(async () => {
+    ap = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(500).end('no');
+    });
+    await new Promise<void>((r) => ap.listen(0, '127.0.0.1', () => r()));
+  });
+  afterAll(async () => new Promise<void>((r) => ap.close(() => r())));
+
+  it('gives up after 5 attempts with doubling back-off; the AP can still ask MSS_StatusQuery', async () => {
+    const apUrl = `http://127.0.0.1:${(ap.address() as AddressInfo).port}/notify`;
+    const res = await call(signatureReq({ messagingMode: 'asynchServerServer', apInfo: { ...header().apInfo, apUrl } }));
+    const id = attributeOf(res.body, 'MSSP_TransID') as string;
+    // 100 + 200 + 400 + 800 ms between the five tries.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(hits).toBe(5);
+    expect(await f.fx.store.mss.findTransaction(id)).toMatchObject({ notifyAttempts: 5, notifiedAt: null, state: 'completed' });
+    expect(statusCodeOf((await call({ kind: 'MSS_StatusReq', ...header(), msspTransId: id })).body)).toBe(500);
+  });
+});
+
+describe('MSS_Handshake and MSS_Registration', () => {
+  it('a handshake answers with no secured methods and the algorithms we share', async () => {
+    const res = await call({
+      kind: 'MSS_HandshakeReq',
+      ...header(),
+      secureMethods: { MSS_Signature: true, MSS_Registration: true, MSS_Notification: true, MSS_ProfileQuery: true, MSS_Receipt: true, MSS_Status: true },
+      certificates: [],
+      rootCaDns: [],
+      signatureAlgorithms: [{ mssUri: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256' }, { mssUri: 'http://example.invalid/alg' }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('MSS_Signature="false"');
+    expect(res.body).toContain('<mss:mssURI>http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256</mss:mssURI>');
+    expect(res.body).not.toContain('example.invalid');
+  });
+
+  it('registration is not offered over TS 102 204: 407 REGISTRATION_NOK', async () => {
+    expect(faultCodeOf((await call({ kind: 'MSS_RegistrationReq', ...header(), mobileUser: { msisdn: MSISDN.approve } })).body)).toBe(407);
+  });
+});
+
 describe('MSS_Receipt, MSS_ProfileQuery, MSS_StatusQuery of someone else', () => {
   it('a receipt shows the AP message on the phone and answers 100', async () => {
     const signed = await call(signatureReq());
