@@ -67,8 +67,11 @@ async function settle(ctx: OperationContext, tx: MssTransactionRecord, outcome: 
   return after;
 }
 
-/** Ends the transaction as EXPIRED_TRANSACTION when its deadline passes with no answer. */
-function expireAtDeadline(ctx: OperationContext, tx: MssTransactionRecord): void {
+/**
+ * Ends the transaction as EXPIRED_TRANSACTION when its deadline passes with no answer. Returns a cancel for when
+ * the answer comes first, so a finished transaction costs no query at its deadline.
+ */
+function expireAtDeadline(ctx: OperationContext, tx: MssTransactionRecord): () => void {
   const timer = setTimeout(
     () => {
       ctx.timers.delete(timer);
@@ -83,19 +86,34 @@ function expireAtDeadline(ctx: OperationContext, tx: MssTransactionRecord): void
   );
   timer.unref();
   ctx.timers.add(timer);
+  return () => {
+    clearTimeout(timer);
+    ctx.timers.delete(timer);
+  };
 }
 
 /** For a synch request whose approver does not keep its own time: the transaction as it stands at the deadline. */
-async function afterDeadline(ctx: OperationContext, tx: MssTransactionRecord): Promise<MssTransactionRecord> {
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      ctx.timers.delete(timer);
+function afterDeadline(ctx: OperationContext, tx: MssTransactionRecord): { readonly promise: Promise<MssTransactionRecord>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      if (timer) ctx.timers.delete(timer);
       resolve();
     }, Math.max(0, tx.deadlineAt.getTime() - Date.now()) + 50);
     ctx.timers.add(timer);
+  }).then(async () => {
+    await endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 });
+    return (await ctx.repo.findTransaction(tx.msspTransId)) ?? tx;
   });
-  await endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 });
-  return (await ctx.repo.findTransaction(tx.msspTransId)) ?? tx;
+  return {
+    promise,
+    cancel: () => {
+      if (timer) {
+        clearTimeout(timer);
+        ctx.timers.delete(timer);
+      }
+    },
+  };
 }
 
 /** A final state as the AP sees it: completed → its status; failed/expired → the fault. */
@@ -140,12 +158,15 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
     deadlineAt: new Date(Date.now() + timeoutSeconds * 1000),
     signatureProfile: profile.uri,
   });
-  expireAtDeadline(ctx, tx);
+  const cancelExpiry = expireAtDeadline(ctx, tx);
   const data = bytesOf(req);
   const outcome = ctx.approver
     .approve({ msisdn, display: displayOf(req, verificationCode(data)), dataToBeSigned: data, key: profile.key, format, timeoutMs: timeoutSeconds * 1000, reference: tx.msspTransId })
     .then(
-      (o) => settle(ctx, tx, o, validate ? data : undefined),
+      (o) => {
+        cancelExpiry();
+        return settle(ctx, tx, o, validate ? data : undefined);
+      },
       async (err: unknown) => {
         ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'approval failed');
         await endTransaction(ctx, tx.msspTransId, { state: 'failed', statusCode: 900 });
@@ -158,6 +179,11 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
   void outcome.finally(() => ctx.inFlight.delete(tx.msspTransId)).catch(() => undefined);
 
   if (req.messagingMode !== 'synch') return signatureResponse(ctx, req, tx, 100);
-  const ended = await Promise.race([outcome, afterDeadline(ctx, tx)]);
-  return signatureResponse(ctx, req, ended, finalStatus(ended));
+  const deadline = afterDeadline(ctx, tx);
+  try {
+    const ended = await Promise.race([outcome, deadline.promise]);
+    return signatureResponse(ctx, req, ended, finalStatus(ended));
+  } finally {
+    deadline.cancel();
+  }
 }
