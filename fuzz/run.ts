@@ -11,6 +11,7 @@ const FULL_COUNTS: Readonly<Record<string, number>> = {
   'ota-packet': 100_000,
   // Issue 3: 10,000 mutated inputs for each of its six parsers.
   'pki-der': 60_000,
+  'soap-request': 100_000,
 };
 const DEFAULT_COUNT = 100_000;
 

@@ -29,6 +29,10 @@ if [ "$with_test_tools" = 1 ]; then
   perl -MNet::SMPP -e 1 >/dev/null 2>&1 || missing+=(libnet-smpp-perl)
   command -v bearerbox >/dev/null 2>&1 || [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
   [ -e /usr/include/libsmpp34/smpp34.h ] || missing+=(libsmpp34-dev)
+  # An independent SOAP client built only from our ?wsdl (spec/api/soap/zeep.spec.ts); Debian's python3.
+  /usr/bin/python3 -c 'import zeep' >/dev/null 2>&1 || missing+=(python3-zeep)
+  # JSON Schema 2020-12 validator: REST answers checked against our OpenAPI 3.1 components (spec/api/rest).
+  /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing+=(python3-jsonschema)
 fi
 if [ "$with_postgres" = 1 ]; then
   { command -v pg_ctlcluster >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; } || missing+=(postgresql)

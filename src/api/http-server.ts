@@ -19,7 +19,15 @@ export interface Route {
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /**
+     * Ask clients for a certificate (mutual TLS) without judging it here: an AP is matched to its registered
+     * certificate's SHA-256 by the service (TS 102 204 APs often use self-signed certificates).
+     */
+    readonly requestClientCertificate?: boolean;
+  };
   readonly health: readonly HealthProbe[];
   readonly routes?: readonly Route[];
   readonly logger: Logger;
@@ -70,7 +78,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 
   const server: Server = options.tls
-    ? createHttps({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
+    ? createHttps(
+        {
+          cert: readFileSync(options.tls.certFile),
+          key: readFileSync(options.tls.keyFile),
+          ...(options.tls.requestClientCertificate ? { requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        handler,
+      )
     : createHttp(handler);
   // A slow client must not hold a socket for ever.
   server.requestTimeout = 30_000;

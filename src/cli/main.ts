@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit';
 import { registerCaCommands } from './ca';
 import { registerRaCommands } from './ra';
 import { registerEvidenceCommands } from './evidence';
+import { registerApCommands } from './ap';
 
 // Commands load their modules lazily so that `--help` and `config` work even where a native module (pkcs11js, sqlite3) is broken.
 const out = terminalOutput();
@@ -125,6 +126,7 @@ export function buildProgram(): Command {
   registerCaCommands(program, { config: () => config(globals()), out });
   registerRaCommands(program, { config: () => config(globals()), out });
   registerEvidenceCommands(program, { config: () => config(globals()), out, verdict });
+  registerApCommands(program, { config: () => config(globals()), out });
 
   return program;
 }

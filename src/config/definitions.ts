@@ -121,6 +121,9 @@ export interface Config {
   readonly pkiPollMs: number;
   readonly tsaPolicyOid: string;
   readonly operatorName: string;
+  readonly mssMaxRequestBytes: number;
+  readonly mssInstantWindowSeconds: number;
+  readonly mssDefaultTimeoutSeconds: number;
 }
 
 type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
@@ -347,6 +350,27 @@ export const configDefinitions: Definitions = {
       if (!/^[\w.@+-]{1,64}$/.test(raw.trim())) throw new Error('must be 1-64 letters, digits or . _ @ + -');
       return raw.trim();
     },
+  }),
+  mssMaxRequestBytes: key({
+    env: 'MSSP_MSS_MAX_REQUEST_BYTES',
+    doc: 'Largest TS 102 204 SOAP request read (bytes); a larger one is refused with 101 before parsing.',
+    defaultText: '1048576',
+    default: () => 1024 * 1024,
+    parse: integer(4096, 16 * 1024 * 1024),
+  }),
+  mssInstantWindowSeconds: key({
+    env: 'MSSP_MSS_INSTANT_WINDOW_S',
+    doc: "How far an AP's AP_Info@Instant may be from the platform's clock (seconds); further is refused with 101.",
+    defaultText: '300',
+    default: () => 300,
+    parse: integer(1, 86_400),
+  }),
+  mssDefaultTimeoutSeconds: key({
+    env: 'MSSP_MSS_DEFAULT_TIMEOUT_S',
+    doc: 'Time limit of a signature transaction whose request gives no TimeOut (seconds); past it the transaction is 208 EXPIRED_TRANSACTION.',
+    defaultText: '120',
+    default: () => 120,
+    parse: integer(1, 600),
   }),
 };
 

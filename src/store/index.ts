@@ -63,3 +63,15 @@ export {
 } from './repositories/ledger';
 export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
+export {
+  AP_STATUSES,
+  TRANSACTION_STATES,
+  type ApStatus,
+  type ApRecord,
+  type NewAp,
+  type TransactionState,
+  type MssTransactionRecord,
+  type NewMssTransaction,
+  type TransactionOutcome,
+  type MssRepository,
+} from './repositories/mss';

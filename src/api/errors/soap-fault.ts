@@ -32,3 +32,18 @@ export function soapFault(err: unknown, specifier?: number): { httpStatus: 500; 
     `</env:Fault></env:Body></env:Envelope>`;
   return { httpStatus: 500, body, code: wire.code, unexpected: wire.unexpected };
 }
+
+/**
+ * A SOAP-level fault without a TS 102 204 status (SOAP 1.2 part 1, 5.4.6): VersionMismatch for an envelope in
+ * another namespace, MustUnderstand for a header block we do not process.
+ */
+export function soapProtocolFault(code: 'VersionMismatch' | 'MustUnderstand', reason: string): { httpStatus: 500; body: string } {
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?>` +
+    `<env:Envelope xmlns:env="${SOAP12_ENVELOPE_NS}">` +
+    `<env:Body><env:Fault>` +
+    `<env:Code><env:Value>env:${code}</env:Value></env:Code>` +
+    `<env:Reason><env:Text xml:lang="en">${escapeXml(reason)}</env:Text></env:Reason>` +
+    `</env:Fault></env:Body></env:Envelope>`;
+  return { httpStatus: 500, body };
+}

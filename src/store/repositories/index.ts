@@ -8,6 +8,7 @@ import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
 import { ledgerRepository, type LedgerRepository } from './ledger';
 import { offersRepository, type OffersRepository } from './offers';
 import { ticketsRepository, type TicketsRepository } from './tickets';
+import { mssRepository, type MssRepository } from './mss';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
@@ -20,10 +21,22 @@ export interface Repositories {
   readonly ledger: LedgerRepository;
   readonly offers: OffersRepository;
   readonly tickets: TicketsRepository;
+  readonly mss: MssRepository;
 }
 
 export function repositories(db: Db): Repositories {
-  return { keys: keysRepository(db), settings: settingsRepository(db), counters: countersRepository(db), audit: auditRepository(db), certificates: certificatesRepository(db), mobileIds: mobileIdsRepository(db), ledger: ledgerRepository(db), offers: offersRepository(db), tickets: ticketsRepository(db) };
+  return {
+    keys: keysRepository(db),
+    settings: settingsRepository(db),
+    counters: countersRepository(db),
+    audit: auditRepository(db),
+    certificates: certificatesRepository(db),
+    mobileIds: mobileIdsRepository(db),
+    ledger: ledgerRepository(db),
+    offers: offersRepository(db),
+    tickets: ticketsRepository(db),
+    mss: mssRepository(db),
+  };
 }
 
 export type { Db } from './db';

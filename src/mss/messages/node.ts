@@ -1,0 +1,13 @@
+/**
+ * The neutral view of a received message that the one validation (read.ts) walks. The SOAP binding adapts a
+ * parsed XML element to it, the REST binding a JSON object, so both get the same checks and the same codes.
+ */
+export interface MessageNode {
+  /** Element name (`MSS_SignatureReq`, `AP_Info`, ...) for error texts. */
+  readonly name: string;
+  attribute(name: string): string | undefined;
+  /** Children with this name, in document order; elements of other namespaces are not seen. */
+  children(name: string): readonly MessageNode[];
+  /** Character content, undefined when the node is not a leaf. */
+  text(): string | undefined;
+}
