@@ -45,3 +45,4 @@ export interface Approver {
   /** Shows a message on the phone (MSS_Receipt); false when the citizen cannot be reached. */
   notify(msisdn: string, message: string): Promise<boolean>;
 }
+export { SimApprover, type SimApproverOptions, type AppletRequester, type CitizenCertificates } from './sim-approver';

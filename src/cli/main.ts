@@ -43,9 +43,11 @@ export function buildProgram(): Command {
   program
     .command('start')
     .description('start the platform (HTTP listener with /healthz) on the configured token and store')
-    .action(async () => {
+    .option('--demo', 'sandbox: demo SIMs and handsets behind a simulated SMSC, and a demo AP; prints one JSON line with what a relying party needs')
+    .action(async (options: { demo?: boolean }) => {
       const { startPlatform } = await import('./start');
-      const platform = await startPlatform(config(globals()));
+      const platform = await startPlatform(config(globals()), { demo: options.demo === true });
+      if (platform.demo !== undefined) out.result(JSON.stringify({ demo: platform.demo }));
       out.result(`mssp listening on ${platform.url} (health: ${platform.url}/healthz)`);
       await new Promise<void>((resolveStop) => {
         const stop = (): void => {

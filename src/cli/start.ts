@@ -3,13 +3,33 @@ import type { LoadedConfig } from '../config';
 import { createLogger } from '../log';
 import { startHttpServer, type Route, type RunningHttpServer } from '../api/http-server';
 import { openPlatformHsm, openPlatformStore } from './platform';
-import { startPki, type RunningPki } from './ca';
+import { pem, startPki, type RunningPki } from './ca';
+import { startPlatformMss, type DemoInfo, type RunningPlatformMss } from './mss';
+import { ROOT_CA } from '../pki';
 import { startAudit, type RunningAudit } from './audit';
 import { tsaStamper } from './tsa';
 
 export interface RunningPlatform {
   readonly url: string;
+  /** With --demo: what a relying-party developer needs (the line `mssp start --demo` prints). */
+  readonly demo: DemoLine | undefined;
   stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Demo SIMs and handsets behind a simulated SMSC, a demo AP (README "Sandbox"). */
+  readonly demo?: boolean;
+}
+
+export interface DemoLine {
+  readonly soapUrl: string;
+  readonly wsdlUrl: string;
+  readonly restUrl: string;
+  readonly openapiUrl: string;
+  readonly apId: string;
+  readonly apPassword: string;
+  readonly caCertPem: string;
+  readonly msisdns: DemoInfo['msisdns'];
 }
 
 /** What this node calls itself in the audit log: host and process, so two nodes on one store are told apart. */
@@ -21,7 +41,7 @@ function nodeName(): string {
  * Opens the token and the store (failing fast with one clear error), migrates, starts the PKI services, the TSA
  * and the audit log, and serves HTTP. Stops in the reverse order, so the last checkpoint covers the stop entry.
  */
-export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatform> {
+export async function startPlatform(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningPlatform> {
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
   for (const warning of loaded.warnings) logger.warn(warning);
@@ -30,6 +50,8 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
   let http: RunningHttpServer | undefined;
   let pki: RunningPki | undefined;
   let audit: RunningAudit | undefined;
+  let mss: RunningPlatformMss | undefined;
+  let demo: DemoLine | undefined;
   try {
     const store = await openPlatformStore(config);
     try {
@@ -40,7 +62,9 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
       const { tsa } = pki;
       if (tsa === undefined) logger.warn('no TSA: audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
-      const routes: Route[] = [...pki.routes, ...audit.routes];
+      let url = '';
+      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true });
+      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes];
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,
@@ -52,6 +76,20 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
           { name: 'hsm', check: () => hsm.ping() },
         ],
       });
+      url = http.url;
+      if (mss.demo !== undefined) {
+        const root = await store.certificates.findCa(ROOT_CA);
+        demo = {
+          soapUrl: `${url}/soap/services/MSS_SignaturePort`,
+          wsdlUrl: `${url}/soap/services/?wsdl`,
+          restUrl: `${url}/rest/v1`,
+          openapiUrl: `${url}/rest/v1/openapi.json`,
+          apId: mss.demo.apId,
+          apPassword: mss.demo.apPassword,
+          caCertPem: root === undefined ? '' : pem(root.certificate, 'CERTIFICATE'),
+          msisdns: mss.demo.msisdns,
+        };
+      }
       await audit.log.append({
         actor: { type: 'system', id: nodeName() },
         action: 'platform.start',
@@ -61,6 +99,7 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
       });
     } catch (err) {
       await http?.close();
+      await mss?.stop();
       await audit?.stop();
       await pki?.stop();
       await store.close();
@@ -69,11 +108,14 @@ export async function startPlatform(loaded: LoadedConfig): Promise<RunningPlatfo
     const running = http;
     const runningPki = pki;
     const runningAudit = audit;
+    const runningMss = mss;
     logger.info({ engine: store.engine, token: config.pkcs11Token }, 'platform started');
     return {
       url: running.url,
+      demo,
       stop: async () => {
         await running.close();
+        await runningMss.stop();
         await runningAudit.log
           .append({ actor: { type: 'system', id: nodeName() }, action: 'platform.stop', subject: `node:${nodeName()}`, outcome: 'ok' })
           .catch((err: unknown) => logger.error({ err }, 'the stop could not be recorded in the audit log'));

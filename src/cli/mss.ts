@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config';
+import type { Hsm } from '../hsm';
+import type { Logger } from '../log';
+import type { Route } from '../api/http-server';
+import type { Approver, CitizenCertificates } from '../approval';
+import type { RegistrationAuthority } from '../pki';
+import type { Store } from '../store';
+import type { RunningPki } from './ca';
+
+/**
+ * The TS 102 204 service inside `mssp start`: the SIM-applet channel behind the Approver, the mobile-ID directory
+ * for the citizens' certificates, validation against the platform CA, and with `--demo` the sandbox: demo SIMs
+ * enrolled through the RA, an SMSC simulator with their handsets, a demo AP. Only types at the top (see main.ts).
+ */
+
+export const DEMO_AP_ID = 'http://demo.mssp.invalid/ap';
+const DEMO_AP_PASSWORD_SETTING = 'demo.ap.password';
+
+export interface DemoInfo {
+  readonly apId: string;
+  readonly apPassword: string;
+  readonly msisdns: { readonly approve: string; readonly cancel: string; readonly pinBlocked: string; readonly noAnswer: string; readonly slow: string };
+}
+
+export interface RunningPlatformMss {
+  readonly routes: readonly Route[];
+  readonly demo: DemoInfo | undefined;
+  stop(): Promise<void>;
+}
+
+/** The current authentication and signature certificates of the first active mobile ID bound to an MSISDN. */
+function directoryCertificates(ra: RegistrationAuthority, currentPair: typeof import('../pki').currentPair): CitizenCertificates {
+  return {
+    async current(msisdn) {
+      let views;
+      try {
+        views = await ra.show(msisdn);
+      } catch {
+        return undefined;
+      }
+      const active = views.find((v) => v.current.status === 'active');
+      if (active === undefined) return undefined;
+      const pair = currentPair(active);
+      return { authentication: pair.auth.der, signature: pair.sign.der };
+    },
+  };
+}
+
+export async function startPlatformMss(options: {
+  readonly config: Config;
+  readonly hsm: Hsm;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly pki: RunningPki;
+  readonly publicUrl: () => string;
+  readonly demo: boolean;
+}): Promise<RunningPlatformMss> {
+  const { config, hsm, store, logger, pki } = options;
+  const { startMss } = await import('../api/mss');
+  const { SimApprover } = await import('../approval');
+  const pkiModule = await import('../pki');
+  const runtime = pki.runtime;
+  const cleanups: (() => Promise<void>)[] = [];
+  let approver: Approver;
+  let demoInfo: DemoInfo | undefined;
+  const ra = runtime?.ra;
+
+  if (options.demo) {
+    if (ra === undefined) throw new Error('--demo needs the CA: run `mssp ca init` first');
+    const { startDemoChannel, DEMO_NUMBERS } = await import('../../hsm-sim/handset/demo');
+    const certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const demo = await startDemoChannel({
+      hsm,
+      dataDir: config.dataDir,
+      logger,
+      enrol: {
+        enrolled: async (record) => {
+          const current = await certificates.current(`+${record.msisdn}`);
+          return current?.signature !== undefined && Buffer.from(current.signature).toString('base64') === record.certificates.sign;
+        },
+        certify: async (msisdn, requests) => {
+          const number = `+${msisdn}`;
+          // A demo SIM made afresh (its folder deleted) replaces the mobile ID of the one before.
+          for (const view of await ra.show(number)) {
+            if (view.current.status !== 'revoked') await ra.revoke({ mid: view.mobileId.mid, officer: 'demo', reason: 'superseded', note: 'demo SIM made afresh' });
+          }
+          const registered = await ra.register({
+            identity: { givenName: 'Demo', familyName: `Citizen ${'ABCDEFGHIJ'.charAt(Number(msisdn.slice(-1)))}`, nationalId: `DEMO-${msisdn}`, birthDate: '1990-01-01' },
+            msisdn: number,
+            label: 'demo',
+            mode: 'in-person',
+            officer: 'demo',
+            authenticationRequest: requests.auth,
+            signatureRequest: requests.sign,
+          });
+          return { auth: registered.authentication.der, sign: registered.signature.der };
+        },
+      },
+    });
+    cleanups.push(() => demo.close());
+    const numbers = new Set(demo.records.map((r) => `+${r.msisdn}`));
+    approver = new SimApprover({ channel: demo.channel, certificates, reachable: (msisdn) => numbers.has(msisdn) });
+    const apPassword = await store.settings.setIfAbsent(DEMO_AP_PASSWORD_SETTING, randomBytes(12).toString('base64url'));
+    if ((await store.mss.findAp(DEMO_AP_ID)) === undefined) {
+      const { addAp } = await import('../mss/aps/registry');
+      const { DEFAULT_PROFILES, MSS_FORMATS } = await import('../mss/profiles');
+      await addAp(store.mss, { apId: DEMO_AP_ID, password: apPassword, profiles: DEFAULT_PROFILES.map((p) => p.uri), formats: Object.keys(MSS_FORMATS), ratePerSecond: 1000 });
+    }
+    const byBehaviour = (i: number): string => `+${(DEMO_NUMBERS[i] as { msisdn: string }).msisdn}`;
+    demoInfo = { apId: DEMO_AP_ID, apPassword, msisdns: { approve: byBehaviour(0), cancel: byBehaviour(1), pinBlocked: byBehaviour(2), noAnswer: byBehaviour(3), slow: byBehaviour(4) } };
+  } else {
+    logger.warn('no mobile channel is configured: every MSISDN is unknown (105) until one is; `mssp start --demo` runs the simulated one');
+    const { AppletChannelError } = await import('../channel/sim');
+    approver = new SimApprover({
+      channel: { request: () => Promise.reject(new AppletChannelError('CLOSED')) },
+      certificates: { current: async () => undefined },
+      reachable: () => false,
+    });
+  }
+
+  const [root, issuing] = await Promise.all([store.certificates.findCa(pkiModule.ROOT_CA), store.certificates.findCa(pkiModule.ISSUING_CA)]);
+  const validation =
+    root === undefined
+      ? undefined
+      : {
+          trustAnchors: [pkiModule.trustAnchorFromCertificate(pkiModule.parseCertificate(root.certificate))],
+          intermediates: issuing === undefined ? [] : [issuing.certificate],
+          revocation: async () => {
+            const crls = await Promise.all([store.certificates.latestCrl(pkiModule.ROOT_CA), store.certificates.latestCrl(pkiModule.ISSUING_CA)]);
+            return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => pkiModule.parseCrl(c.der)) };
+          },
+        };
+  const mss = startMss({
+    repo: store.mss,
+    approver,
+    logger,
+    publicUrl: options.publicUrl,
+    config,
+    ...(validation !== undefined ? { validation } : {}),
+  });
+  return {
+    routes: mss.routes,
+    demo: demoInfo,
+    stop: async () => {
+      await mss.stop();
+      for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'stopping the demo channel failed'));
+    },
+  };
+}
