@@ -36,9 +36,74 @@ async function spkiOf(files: readonly string[]): Promise<Buffer[]> {
 
 const collect = (v: string, acc: string[] = []): string[] => [...acc, v];
 
+interface TransactionEvidence {
+  readonly ocspResponse?: string;
+  readonly timeStampToken?: string;
+}
+
+/** Gathers a transaction's bundle from the store: the transaction, its audit entries (with the evidence they keep) and proofs. */
+async function exportBundle(config: import('../config').Config, msspTransId: string): Promise<import('../audit').EvidenceBundle> {
+  const { openPlatformStore } = await import('./platform');
+  const audit = await import('../audit');
+  const pki = await import('../pki');
+  const store = await openPlatformStore(config);
+  try {
+    const tx = await store.mss.findTransaction(msspTransId);
+    if (tx === undefined) throw new Error(`no signature transaction ${msspTransId}`);
+    if (tx.signature === null) throw new Error(`transaction ${msspTransId} ended ${tx.statusCode ?? tx.state} without a signature: there is nothing to prove`);
+    const log = await audit.AuditLog.open({ store });
+    const seqs = await log.seqsAbout(audit.transactionSubject(msspTransId));
+    if (seqs.length === 0) throw new Error(`the audit log holds no entry of transaction ${msspTransId}`);
+    let proven;
+    try {
+      proven = await log.entriesWithProof(seqs);
+    } catch (err) {
+      if (audit.isAuditError(err, 'OUT_OF_RANGE') || audit.isAuditError(err, 'NOT_FOUND')) {
+        throw new Error(`the entries of ${msspTransId} are not covered by a signed checkpoint yet: wait for the next one or run \`mssp audit checkpoint\``, { cause: err });
+      }
+      throw err;
+    }
+    const end = [...proven.entries].reverse().find((e) => e.entry.action === 'transaction.state');
+    const kept = (end === undefined ? {} : (JSON.parse(end.entry.details) as TransactionEvidence));
+    const signature = Buffer.from(tx.signature, 'base64');
+    const sd = pki.parseSignedData(signature);
+    const issuing = await store.certificates.findCa(pki.ISSUING_CA);
+    const request = JSON.parse(tx.request) as { dataToBeSigned?: string };
+    return audit.buildEvidenceBundle(
+      {
+        transaction: { id: tx.msspTransId, apId: tx.apId, apTransId: tx.apTransId, msisdn: tx.msisdn, status: tx.statusCode, createdAt: tx.createdAt.toISOString(), endedAt: tx.endedAt?.toISOString() ?? null },
+        ...(sd.content === undefined && request.dataToBeSigned !== undefined ? { signedData: Buffer.from(request.dataToBeSigned, 'base64') } : {}),
+        signature,
+        certificates: [...sd.certificates, ...(issuing === undefined ? [] : [issuing.certificate])],
+        ...(kept.ocspResponse !== undefined ? { ocspResponse: Buffer.from(kept.ocspResponse, 'base64') } : {}),
+        ...(kept.timeStampToken !== undefined ? { timeStampToken: Buffer.from(kept.timeStampToken, 'base64') } : {}),
+      },
+      proven,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
 export function registerEvidenceCommands(program: Command, ctx: EvidenceCommandContext): void {
   const { out } = ctx;
-  const evidence = program.command('evidence').description('evidence bundles of signature transactions: check one offline');
+  const evidence = program.command('evidence').description('evidence bundles of signature transactions: export one, check one offline');
+  evidence
+    .command('export')
+    .description('write the evidence bundle of a signature transaction (MSSP_TransID) as JSON')
+    .argument('<transaction>', 'the MSSP_TransID')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (msspTransId: string, options: { out?: string }) => {
+      const bundle = await exportBundle(ctx.config().config, msspTransId);
+      const text = JSON.stringify(bundle, null, 2);
+      if (options.out === undefined) {
+        out.result(text);
+        return;
+      }
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(options.out, `${text}\n`);
+      out.result(`evidence of ${msspTransId} written to ${options.out} (${bundle.audit.entries.length} audit entries, checkpoint ${bundle.audit.checkpoint.treeSize})`);
+    });
   evidence
     .command('verify')
     .description('check a bundle: CMS signature and chain, OCSP status at signing, time-stamp, audit entries and their proofs against a signed checkpoint')

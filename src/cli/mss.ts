@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import type { Hsm } from '../hsm';
 import type { Logger } from '../log';
 import type { Route } from '../api/http-server';
 import type { Approver, CitizenCertificates } from '../approval';
+import type { AuditLog } from '../audit';
+import type { MssAudit } from '../mss/operations/context';
 import type { RegistrationAuthority } from '../pki';
 import type { Store } from '../store';
 import type { RunningPki } from './ca';
@@ -55,6 +57,8 @@ export async function startPlatformMss(options: {
   readonly pki: RunningPki;
   readonly publicUrl: () => string;
   readonly demo: boolean;
+  /** The platform's audit log: requests, transaction ends and the evidence of each signature go into it. */
+  readonly auditLog?: Pick<AuditLog, 'append'>;
 }): Promise<RunningPlatformMss> {
   const { config, hsm, store, logger, pki } = options;
   const { startMss } = await import('../api/mss');
@@ -131,7 +135,27 @@ export async function startPlatformMss(options: {
             return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => pkiModule.parseCrl(c.der)) };
           },
         };
+  const audit: MssAudit | undefined =
+    options.auditLog === undefined
+      ? undefined
+      : {
+          append: (entry) => (options.auditLog as Pick<AuditLog, 'append'>).append(entry),
+          evidenceFor: async (signature) => {
+            // The signer's status from our own responder and a time-stamp over the signature, kept in the log.
+            const sd = pkiModule.parseSignedData(signature);
+            const signerDer = sd.certificates[0];
+            let ocspResponse: Uint8Array | undefined;
+            if (signerDer !== undefined && runtime !== undefined && issuing !== undefined) {
+              const signer = pkiModule.parseCertificate(signerDer);
+              const certId = pkiModule.encodeCertId({ issuerName: signer.issuer, issuerKey: pkiModule.parseCertificate(issuing.certificate).subjectPublicKeyInfo, serialNumber: signer.serialNumber });
+              ocspResponse = (await runtime.responder.respond(pkiModule.encodeOcspRequest([certId]))).der;
+            }
+            const timeStampToken = pki.tsa === undefined ? undefined : await pki.tsa.stamp(createHash('sha256').update(signature).digest());
+            return { ...(ocspResponse !== undefined ? { ocspResponse } : {}), ...(timeStampToken !== undefined ? { timeStampToken } : {}) };
+          },
+        };
   const mss = startMss({
+    ...(audit !== undefined ? { audit } : {}),
     repo: store.mss,
     approver,
     logger,

@@ -63,7 +63,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       if (tsa === undefined) logger.warn('no TSA: audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
       let url = '';
-      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true });
+      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log });
       const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes];
       http = await startHttpServer({
         host: config.httpHost,

@@ -4,7 +4,7 @@ import type { MssRepository } from '../store';
 import { authenticateAp, type CallerInfo } from './aps/authenticate';
 import { ApRateLimiter } from './aps/rate-limit';
 import type { MeshMember, MssRequest, MssResponse } from './messages/types';
-import { endTransaction, type OperationContext } from './operations/context';
+import { endTransaction, type MssAudit, type OperationContext } from './operations/context';
 import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
 import { mssSignature } from './operations/signature';
 import { Notifier, type NotificationSender } from './notifications';
@@ -26,6 +26,8 @@ export interface MssServiceOptions {
   readonly notificationMaxAttempts?: number;
   /** Enables the validation additional service (502/501/503 instead of 500). */
   readonly validation?: SignatureValidation;
+  /** Records requests and transaction ends in the audit log, with the evidence of each signature. */
+  readonly audit?: MssAudit;
 }
 
 /**
@@ -51,6 +53,7 @@ export class MssService {
     this.ctx = {
       notificationsEnabled: notifier !== undefined,
       validation: options.validation,
+      audit: options.audit,
       onEnded: (id) => notifier?.transactionEnded(id),
       repo: options.repo,
       approver: options.approver,

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { NewAuditEntry } from '../../audit';
 import type { Approver } from '../../approval';
 import type { Logger } from '../../log';
 import type { ApRecord, MssRepository, MssTransactionRecord, TransactionOutcome } from '../../store';
@@ -6,7 +7,7 @@ import type { ApCheckContext } from '../aps/authenticate';
 import type { MeshMember, MessageHeader } from '../messages/types';
 import type { SignatureProfile } from '../profiles';
 import type { SignatureValidation } from '../validation';
-import { MssFault } from '../status';
+import { MssFault, statusName, type StatusCode } from '../status';
 
 /** What every operation gets: the store, the approver, our identity and the limits from the config. */
 export interface OperationContext {
@@ -26,12 +27,81 @@ export interface OperationContext {
   readonly notificationsEnabled: boolean;
   /** Trust anchors and revocation for the validation additional service; without it that service is refused. */
   readonly validation: SignatureValidation | undefined;
+  /** The audit trail of requests and transaction ends; without it nothing is recorded (unit tests). */
+  readonly audit: MssAudit | undefined;
+}
+
+/** What the audit log needs from the service, and what it keeps as evidence of a signature. */
+export interface MssAudit {
+  append(entry: NewAuditEntry): Promise<unknown>;
+  /** The evidence fetched when a signature arrives: the OCSP response for its signer, a time-stamp over it. */
+  evidenceFor?(signature: Uint8Array): Promise<{ readonly ocspResponse?: Uint8Array; readonly timeStampToken?: Uint8Array }>;
+}
+
+/**
+ * The entry of a transaction's end: actor the AP, subject `transaction:<MSSP_TransID>`, the status as outcome,
+ * SHA-256 of the signature as evidence hash, and the OCSP response and time-stamp in the details (base64), so
+ * the evidence bundle is rebuilt from the log alone. A failure to record is logged, never hidden, and does not
+ * change the AP's answer.
+ */
+async function recordEnd(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<void> {
+  const audit = ctx.audit;
+  if (audit === undefined) return;
+  try {
+    const tx = await ctx.repo.findTransaction(msspTransId);
+    if (tx === undefined) return;
+    const signature = outcome.signature ? Buffer.from(outcome.signature, 'base64') : undefined;
+    let evidence: { readonly ocspResponse?: Uint8Array; readonly timeStampToken?: Uint8Array } = {};
+    if (signature !== undefined && audit.evidenceFor !== undefined) {
+      evidence = await audit.evidenceFor(signature).catch((err: unknown) => {
+        ctx.logger.error({ err, msspTransId }, 'no OCSP response or time-stamp for the evidence of this signature');
+        return {};
+      });
+    }
+    await audit.append({
+      actor: { type: 'ap', id: tx.apId },
+      action: 'transaction.state',
+      subject: `transaction:${msspTransId}`,
+      outcome: `${outcome.statusCode} ${statusName(outcome.statusCode as StatusCode)}`,
+      ...(signature !== undefined ? { evidenceHash: createHash('sha256').update(signature).digest() } : {}),
+      details: {
+        state: outcome.state,
+        msisdn: tx.msisdn,
+        apTransId: tx.apTransId,
+        mode: tx.messagingMode,
+        ...(evidence.ocspResponse !== undefined ? { ocspResponse: Buffer.from(evidence.ocspResponse).toString('base64') } : {}),
+        ...(evidence.timeStampToken !== undefined ? { timeStampToken: Buffer.from(evidence.timeStampToken).toString('base64') } : {}),
+      },
+    });
+  } catch (err) {
+    ctx.logger.error({ err, msspTransId }, 'the end of this transaction is NOT in the audit log');
+  }
+}
+
+/** The entry of an accepted request (before the citizen is asked): actor the AP, the data's SHA-256 as evidence. */
+export async function recordRequest(ctx: OperationContext, tx: MssTransactionRecord, dataToBeSigned: Uint8Array): Promise<void> {
+  if (ctx.audit === undefined) return;
+  try {
+    await ctx.audit.append({
+      actor: { type: 'ap', id: tx.apId },
+      action: 'ap.request',
+      subject: `transaction:${tx.msspTransId}`,
+      outcome: '100 REQUEST_OK',
+      evidenceHash: createHash('sha256').update(dataToBeSigned).digest(),
+      details: { operation: 'MSS_Signature', msisdn: tx.msisdn, apTransId: tx.apTransId, mode: tx.messagingMode, profile: tx.signatureProfile },
+    });
+  } catch (err) {
+    ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'this request is NOT in the audit log');
+  }
 }
 
 /** Ends an outstanding transaction; false when it had already ended. The one place an end is announced. */
 export async function endTransaction(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<boolean> {
   const ended = await ctx.repo.endTransaction(msspTransId, outcome);
-  if (ended) ctx.onEnded(msspTransId);
+  if (ended) {
+    await recordEnd(ctx, msspTransId, outcome);
+    ctx.onEnded(msspTransId);
+  }
   return ended;
 }
 

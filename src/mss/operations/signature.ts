@@ -6,7 +6,7 @@ import { OUTCOME_STATUS } from '../outcome';
 import { PKCS7_FORMAT, formatOf } from '../profiles';
 import { MssFault, STATUS_CODES, type StatusCode } from '../status';
 import { VALIDATE_SERVICE, validateSignature } from '../validation';
-import { answerHeader, endTransaction, newMsspTransId, type OperationContext } from './context';
+import { answerHeader, endTransaction, newMsspTransId, recordRequest, type OperationContext } from './context';
 
 /**
  * A short code derived from the hash of what is signed, shown on the phone beside DataToBeDisplayed so the
@@ -154,12 +154,14 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
     apTransId: req.apInfo.apTransId,
     msisdn,
     messagingMode: req.messagingMode,
-    request: JSON.stringify({ apInfo, mobileUser: req.mobileUser, format: formatUri }),
+    // DataToBeSigned is kept (base64) for the evidence bundle of a detached signature.
+    request: JSON.stringify({ apInfo, mobileUser: req.mobileUser, format: formatUri, dataToBeSigned: Buffer.from(bytesOf(req)).toString('base64') }),
     deadlineAt: new Date(Date.now() + timeoutSeconds * 1000),
     signatureProfile: profile.uri,
   });
   const cancelExpiry = expireAtDeadline(ctx, tx);
   const data = bytesOf(req);
+  await recordRequest(ctx, tx, data);
   const outcome = ctx.approver
     .approve({ msisdn, display: displayOf(req, verificationCode(data)), dataToBeSigned: data, key: profile.key, format, timeoutMs: timeoutSeconds * 1000, reference: tx.msspTransId })
     .then(
