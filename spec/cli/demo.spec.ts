@@ -1,0 +1,172 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MSSP_BIN, cliEnv, runMssp } from '../support/mssp-cli';
+
+/**
+ * The whole chain on one machine, as the README's sandbox gives it to a relying-party developer: `mssp start
+ * --demo` → SOAP and REST MSS_Signature → the TS 102 204 service → the SIM-applet channel → SMPP over TCP → the
+ * SMSC simulator → a handset whose SIM (its own SoftHSM2 tokens, certificates from the platform's RA) shows the
+ * text, checks the PIN and signs → back the same way → validated against the platform CA. openssl checks the
+ * signature; every demo number gives its documented outcome; the evidence bundle of the signature verifies.
+ */
+
+interface Demo {
+  readonly soapUrl: string;
+  readonly wsdlUrl: string;
+  readonly restUrl: string;
+  readonly openapiUrl: string;
+  readonly apId: string;
+  readonly apPassword: string;
+  readonly caCertPem: string;
+  readonly msisdns: { approve: string; cancel: string; pinBlocked: string; noAnswer: string; slow: string };
+}
+
+let env: Record<string, string>;
+let dir: string;
+let child: ChildProcessWithoutNullStreams | undefined;
+let demo: Demo;
+let url: string;
+let counter = 0;
+
+function startDemo(): Promise<{ demo: Demo; url: string }> {
+  const proc = spawn(process.execPath, [MSSP_BIN, 'start', '--demo'], { env });
+  child = proc;
+  let stdout = '';
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mssp start --demo did not come up: ${stderr}`)), 90_000);
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`mssp start --demo exited ${String(code)}: ${stderr}`)));
+    proc.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{"demo":'));
+      const listening = /listening on (\S+)/.exec(stdout);
+      if (line !== undefined && listening?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve({ demo: (JSON.parse(line) as { demo: Demo }).demo, url: listening[1] });
+      }
+    });
+  });
+}
+
+beforeAll(async () => {
+  env = cliEnv({ MSSP_PUBLIC_BASE_URL: 'http://127.0.0.1:8080', MSSP_AUDIT_CHECKPOINT_MS: '1000' });
+  dir = env.MSSP_DATA_DIR as string;
+  for (const args of [['init'], ['ca', 'init']]) expect(runMssp(args, env, 60_000).code).toBe(0);
+  ({ demo, url } = await startDemo());
+}, 120_000);
+afterAll(async () => {
+  if (child !== undefined && child.exitCode === null) {
+    const exited = new Promise((r) => child?.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
+const DATA = 'I accept the demo contract 2026-117';
+
+function soapSignature(msisdn: string, options: { mode?: string; timeOut?: number; validate?: boolean } = {}): string {
+  counter += 1;
+  const validate = options.validate === true ? '<mss:AdditionalServices><mss:Service><mss:Description><mss:mssURI>http://uri.etsi.org/TS102204/v1.1.2#validate</mss:mssURI></mss:Description></mss:Service></mss:AdditionalServices>' : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><MSS_Signature xmlns="">
+<mss:MSS_SignatureReq xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#" MajorVersion="1" MinorVersion="1" MessagingMode="${options.mode ?? 'synch'}" TimeOut="${options.timeOut ?? 60}">
+<mss:AP_Info AP_ID="${demo.apId}" AP_TransID="demo-${Date.now()}-${counter}" AP_PWD="${demo.apPassword}" Instant="${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}"/>
+<mss:MSSP_Info><mss:MSSP_ID><mss:URI>http://mssp.invalid</mss:URI></mss:MSSP_ID></mss:MSSP_Info>
+<mss:MobileUser><mss:MSISDN>${msisdn}</mss:MSISDN></mss:MobileUser>
+<mss:DataToBeSigned MimeType="text/plain" Encoding="UTF-8">${DATA}</mss:DataToBeSigned>
+<mss:DataToBeDisplayed MimeType="text/plain" Encoding="UTF-8">Demo contract</mss:DataToBeDisplayed>
+<mss:SignatureProfile><mss:mssURI>http://mss.ficom.fi/TS102204/v1.0.0#signature</mss:mssURI></mss:SignatureProfile>
+${validate}</mss:MSS_SignatureReq></MSS_Signature></env:Body></env:Envelope>`;
+}
+
+async function postSoap(body: string): Promise<string> {
+  const res = await fetch(demo.soapUrl, { method: 'POST', headers: { 'content-type': 'application/soap+xml; charset=utf-8' }, body });
+  return res.text();
+}
+
+const statusOf = (xml: string): string | undefined => /<mss:StatusCode Value="(\d+)"/.exec(xml)?.[1] ?? /<env:Value>mss:_(\d+)<\/env:Value>/.exec(xml)?.[1];
+
+it('prints the sandbox line a relying-party developer needs, with a WSDL and an OpenAPI document behind its URLs', async () => {
+  expect(demo.soapUrl.startsWith(url)).toBe(true);
+  expect(demo.caCertPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  expect(Object.values(demo.msisdns)).toHaveLength(5);
+  expect(await (await fetch(demo.wsdlUrl)).text()).toMatch(/<wsdl:definitions|<definitions/);
+  expect(((await (await fetch(demo.openapiUrl)).json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+});
+
+it('signs on the approving demo SIM over SOAP: 502 VALID_SIGNATURE, and openssl cms -verify accepts the signature against the demo CA', async () => {
+  const xml = await postSoap(soapSignature(demo.msisdns.approve, { validate: true }));
+  expect(statusOf(xml)).toBe('502');
+  const cms = /<mss:Base64Signature>([^<]+)</.exec(xml)?.[1] as string;
+  writeFileSync(join(dir, 'demo-sig.der'), Buffer.from(cms, 'base64'));
+  writeFileSync(join(dir, 'demo-data.txt'), DATA);
+  writeFileSync(join(dir, 'demo-root.pem'), demo.caCertPem);
+  expect(runMssp(['ca', 'export', 'issuing', '--out', join(dir, 'demo-issuing.pem')], env).code).toBe(0);
+  // The SIM sends only its own certificate; the relying party has the CA's chain (root and issuing CA).
+  writeFileSync(join(dir, 'demo-chain.pem'), `${demo.caCertPem}${readFileSync(join(dir, 'demo-issuing.pem'), 'utf8')}`);
+  const r = spawnSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'demo-sig.der'), '-content', join(dir, 'demo-data.txt'), '-CAfile', join(dir, 'demo-chain.pem'), '-purpose', 'any', '-out', '/dev/null'], { encoding: 'utf8' });
+  expect(r.stderr).toMatch(/Verification successful/);
+
+  // Its evidence bundle, once a checkpoint covers it, verifies offline with the CA and the audit key alone.
+  const msspTransId = /MSSP_TransID="([^"]+)"/.exec(xml)?.[1] as string;
+  await new Promise((res) => setTimeout(res, 2_500));
+  const exported = runMssp(['evidence', 'export', msspTransId, '--out', join(dir, 'demo-evidence.json')], env);
+  expect(exported.stderr).toBe(exported.stderr.replace(/mssp:/, ''));
+  expect(exported.code).toBe(0);
+  writeFileSync(join(dir, 'demo-audit.pem'), runMssp(['audit', 'public-key'], env).stdout);
+  const verified = runMssp(['evidence', 'verify', join(dir, 'demo-evidence.json'), '--ca', join(dir, 'demo-root.pem'), '--audit-key', join(dir, 'demo-audit.pem')], env);
+  expect(verified.stdout).toMatch(/^evidence verified$/m);
+  expect(verified.code).toBe(0);
+}, 60_000);
+
+it('gives each demo number its documented outcome over REST: cancel 401, PIN blocked 402, no answer 208, unknown 105', async () => {
+  const rest = async (msisdn: string, timeOut = 60): Promise<{ statusCode?: number; MSS_SignatureResp?: unknown }> => {
+    counter += 1;
+    const res = await fetch(`${demo.restUrl}/MSS_Signature`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        MSS_SignatureReq: {
+          MajorVersion: 1,
+          MinorVersion: 1,
+          MessagingMode: 'synch',
+          TimeOut: timeOut,
+          AP_Info: { AP_ID: demo.apId, AP_TransID: `rest-${Date.now()}-${counter}`, AP_PWD: demo.apPassword, Instant: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+          MSSP_Info: { MSSP_ID: { URI: 'http://mssp.invalid' } },
+          MobileUser: { MSISDN: msisdn },
+          DataToBeSigned: { value: DATA, MimeType: 'text/plain' },
+          SignatureProfile: { mssURI: 'http://mss.ficom.fi/TS102204/v1.0.0#signature' },
+        },
+      }),
+    });
+    return (await res.json()) as { statusCode?: number };
+  };
+  expect((await rest(demo.msisdns.cancel)).statusCode).toBe(401);
+  expect((await rest(demo.msisdns.pinBlocked)).statusCode).toBe(402);
+  // Blocked stays blocked.
+  expect((await rest(demo.msisdns.pinBlocked)).statusCode).toBe(402);
+  expect((await rest(demo.msisdns.noAnswer, 3)).statusCode).toBe(208);
+  expect((await rest('+99900000099')).statusCode).toBe(105);
+}, 60_000);
+
+it('answers asynchClientServer with REQUEST_OK, then the signature through MSS_StatusQuery', async () => {
+  const first = await postSoap(soapSignature(demo.msisdns.approve, { mode: 'asynchClientServer' }));
+  expect(statusOf(first)).toBe('100');
+  const msspTransId = /MSSP_TransID="([^"]+)"/.exec(first)?.[1] as string;
+  let status: string | undefined;
+  for (let i = 0; i < 50 && status !== '500'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    counter += 1;
+    const query = `<?xml version="1.0" encoding="UTF-8"?>
+<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><MSS_StatusQuery xmlns="">
+<mss:MSS_StatusReq xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#" MajorVersion="1" MinorVersion="1" MSSP_TransID="${msspTransId}">
+<mss:AP_Info AP_ID="${demo.apId}" AP_TransID="status-${Date.now()}-${counter}" AP_PWD="${demo.apPassword}" Instant="${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}"/>
+<mss:MSSP_Info><mss:MSSP_ID><mss:URI>http://mssp.invalid</mss:URI></mss:MSSP_ID></mss:MSSP_Info>
+</mss:MSS_StatusReq></MSS_StatusQuery></env:Body></env:Envelope>`;
+    status = statusOf(await postSoap(query));
+    expect(['504', '500']).toContain(status);
+  }
+  expect(status).toBe('500');
+}, 30_000);
