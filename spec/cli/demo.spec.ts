@@ -170,3 +170,27 @@ it('answers asynchClientServer with REQUEST_OK, then the signature through MSS_S
   }
   expect(status).toBe('500');
 }, 30_000);
+
+it('shows an MSS_Receipt on the handset of a finished transaction (REST)', async () => {
+  const signed = await postSoap(soapSignature(demo.msisdns.approve));
+  expect(statusOf(signed)).toBe('500');
+  const msspTransId = /MSSP_TransID="([^"]+)"/.exec(signed)?.[1] as string;
+  counter += 1;
+  const res = await fetch(`${demo.restUrl}/MSS_Receipt`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      MSS_ReceiptReq: {
+        MajorVersion: 1,
+        MinorVersion: 1,
+        MSSP_TransID: msspTransId,
+        AP_Info: { AP_ID: demo.apId, AP_TransID: `receipt-${Date.now()}-${counter}`, AP_PWD: demo.apPassword, Instant: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+        MSSP_Info: { MSSP_ID: { URI: 'http://mssp.invalid' } },
+        MobileUser: { MSISDN: demo.msisdns.approve },
+        Message: { value: 'Your contract is signed. Thank you.', MimeType: 'text/plain' },
+      },
+    }),
+  });
+  const body = (await res.json()) as { MSS_ReceiptResp?: { Status?: { StatusCode?: { Value?: string } } } };
+  expect(body.MSS_ReceiptResp?.Status?.StatusCode?.Value).toBe('100');
+}, 30_000);
