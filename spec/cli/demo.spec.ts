@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { signatureTimeStamps, signatureValueDigest } from '../../src/pki';
 import { MSSP_BIN, cliEnv, runMssp } from '../support/mssp-cli';
 
 /**
@@ -66,9 +67,11 @@ afterAll(async () => {
 
 const DATA = 'I accept the demo contract 2026-117';
 
-function soapSignature(msisdn: string, options: { mode?: string; timeOut?: number; validate?: boolean } = {}): string {
+function soapSignature(msisdn: string, options: { mode?: string; timeOut?: number; validate?: boolean; timestamp?: boolean } = {}): string {
   counter += 1;
-  const validate = options.validate === true ? '<mss:AdditionalServices><mss:Service><mss:Description><mss:mssURI>http://uri.etsi.org/TS102204/v1.1.2#validate</mss:mssURI></mss:Description></mss:Service></mss:AdditionalServices>' : '';
+  const service = (uri: string): string => `<mss:Service><mss:Description><mss:mssURI>${uri}</mss:mssURI></mss:Description></mss:Service>`;
+  const services = [...(options.validate === true ? [service('http://uri.etsi.org/TS102204/v1.1.2#validate')] : []), ...(options.timestamp === true ? [service('http://uri.etsi.org/TS102204/v1.1.2#timestamp')] : [])];
+  const validate = services.length > 0 ? `<mss:AdditionalServices>${services.join('')}</mss:AdditionalServices>` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><MSS_Signature xmlns="">
 <mss:MSS_SignatureReq xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#" MajorVersion="1" MinorVersion="1" MessagingMode="${options.mode ?? 'synch'}" TimeOut="${options.timeOut ?? 60}">
@@ -193,4 +196,19 @@ it('shows an MSS_Receipt on the handset of a finished transaction (REST)', async
   });
   const body = (await res.json()) as { MSS_ReceiptResp?: { Status?: { StatusCode?: { Value?: string } } } };
   expect(body.MSS_ReceiptResp?.Status?.StatusCode?.Value).toBe('100');
+}, 30_000);
+
+it('adds an RFC 3161 signature time-stamp inside the CMS when the AP asks (CAdES-T); openssl verifies both', async () => {
+  const xml = await postSoap(soapSignature(demo.msisdns.approve, { validate: true, timestamp: true }));
+  expect(statusOf(xml)).toBe('502');
+  const cms = Buffer.from(/<mss:Base64Signature>([^<]+)</.exec(xml)?.[1] as string, 'base64');
+  writeFileSync(join(dir, 'ts-sig.der'), cms);
+  const verified = spawnSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(dir, 'ts-sig.der'), '-content', join(dir, 'demo-data.txt'), '-CAfile', join(dir, 'demo-chain.pem'), '-purpose', 'any', '-out', '/dev/null'], { encoding: 'utf8' });
+  expect(verified.stderr).toMatch(/Verification successful/);
+  const [token] = signatureTimeStamps(cms);
+  expect(token).toBeDefined();
+  writeFileSync(join(dir, 'ts-token.der'), token as Buffer);
+  const ts = spawnSync('openssl', ['ts', '-verify', '-digest', signatureValueDigest(cms).toString('hex'), '-in', join(dir, 'ts-token.der'), '-token_in', '-CAfile', join(dir, 'demo-chain.pem')], { encoding: 'utf8' });
+  expect(`${ts.stdout}${ts.stderr}`).toMatch(/Verification: OK/);
+  expect(spawnSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', join(dir, 'ts-sig.der')], { encoding: 'utf8' }).stdout).toMatch(/unsignedAttrs:[\s\S]*id-smime-aa-timeStampToken/);
 }, 30_000);

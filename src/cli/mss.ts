@@ -154,8 +154,10 @@ export async function startPlatformMss(options: {
             return { ...(ocspResponse !== undefined ? { ocspResponse } : {}), ...(timeStampToken !== undefined ? { timeStampToken } : {}) };
           },
         };
+  const tsa = pki.tsa;
   const mss = startMss({
     ...(audit !== undefined ? { audit } : {}),
+    ...(tsa !== undefined ? { signatureTimeStamper: (digest: Buffer) => tsa.stamp(digest) } : {}),
     repo: store.mss,
     approver,
     logger,

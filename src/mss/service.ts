@@ -5,6 +5,7 @@ import { authenticateAp, type CallerInfo } from './aps/authenticate';
 import { ApRateLimiter } from './aps/rate-limit';
 import type { MeshMember, MssRequest, MssResponse } from './messages/types';
 import { endTransaction, type MssAudit, type OperationContext } from './operations/context';
+import type { SignatureTimeStamper } from '../pki';
 import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
 import { mssSignature } from './operations/signature';
 import { Notifier, type NotificationSender } from './notifications';
@@ -28,6 +29,8 @@ export interface MssServiceOptions {
   readonly validation?: SignatureValidation;
   /** Records requests and transaction ends in the audit log, with the evidence of each signature. */
   readonly audit?: MssAudit;
+  /** Enables the time-stamp additional service (a CAdES-T signature time-stamp inside the CMS). */
+  readonly signatureTimeStamper?: SignatureTimeStamper;
 }
 
 /**
@@ -54,6 +57,7 @@ export class MssService {
       notificationsEnabled: notifier !== undefined,
       validation: options.validation,
       audit: options.audit,
+      signatureTimeStamper: options.signatureTimeStamper,
       onEnded: (id) => notifier?.transactionEnded(id),
       repo: options.repo,
       approver: options.approver,

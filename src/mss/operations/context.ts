@@ -7,6 +7,7 @@ import type { ApCheckContext } from '../aps/authenticate';
 import type { MeshMember, MessageHeader } from '../messages/types';
 import type { SignatureProfile } from '../profiles';
 import type { SignatureValidation } from '../validation';
+import type { SignatureTimeStamper } from '../../pki';
 import { MssFault, statusName, type StatusCode } from '../status';
 
 /** What every operation gets: the store, the approver, our identity and the limits from the config. */
@@ -29,6 +30,8 @@ export interface OperationContext {
   readonly validation: SignatureValidation | undefined;
   /** The audit trail of requests and transaction ends; without it nothing is recorded (unit tests). */
   readonly audit: MssAudit | undefined;
+  /** The platform TSA for the time-stamp additional service; without it that service is refused. */
+  readonly signatureTimeStamper: SignatureTimeStamper | undefined;
 }
 
 /** What the audit log needs from the service, and what it keeps as evidence of a signature. */

@@ -6,6 +6,10 @@ import { OUTCOME_STATUS } from '../outcome';
 import { PKCS7_FORMAT, formatOf } from '../profiles';
 import { MssFault, STATUS_CODES, type StatusCode } from '../status';
 import { VALIDATE_SERVICE, validateSignature } from '../validation';
+import { addSignatureTimeStamp } from '../../pki';
+
+/** The AdditionalService URI by which an AP asks for an RFC 3161 time-stamp over the signature (TS 102 204 §5.2.x). */
+export const TIMESTAMP_SERVICE = 'http://uri.etsi.org/TS102204/v1.1.2#timestamp';
 import { answerHeader, endTransaction, newMsspTransId, recordRequest, type OperationContext } from './context';
 
 /**
@@ -46,7 +50,23 @@ export function signatureResponse(ctx: OperationContext, req: Pick<SignatureReq,
 }
 
 /** Records the approval's outcome unless the transaction already ended (expired): a late answer is logged and dropped. */
-async function settle(ctx: OperationContext, tx: MssTransactionRecord, outcome: ApprovalOutcome, validateOver?: Uint8Array): Promise<MssTransactionRecord> {
+/**
+ * The time-stamp additional service: the token goes into the CMS as the signature-time-stamp unsigned attribute
+ * (RFC 3161 Appendix A, CAdES-T). If the TSA fails, the citizen's signature is still returned, without it, and the
+ * failure is logged: losing a signature the citizen gave would be worse.
+ */
+async function withTimeStamp(ctx: OperationContext, tx: MssTransactionRecord, outcome: ApprovalOutcome): Promise<ApprovalOutcome> {
+  if (outcome.kind !== 'signed' || ctx.signatureTimeStamper === undefined) return outcome;
+  try {
+    return { ...outcome, signature: await addSignatureTimeStamp(outcome.signature, ctx.signatureTimeStamper) };
+  } catch (err) {
+    ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'the signature could not be time-stamped: returned without its time-stamp');
+    return outcome;
+  }
+}
+
+async function settle(ctx: OperationContext, tx: MssTransactionRecord, answer: ApprovalOutcome, validateOver?: Uint8Array, timeStamp = false): Promise<MssTransactionRecord> {
+  const outcome = timeStamp ? await withTimeStamp(ctx, tx, answer) : answer;
   let code: StatusCode = OUTCOME_STATUS[outcome.kind];
   if (outcome.kind === 'signed' && validateOver && ctx.validation) {
     const verdict = await validateSignature(ctx.validation, outcome.signature, validateOver);
@@ -141,6 +161,9 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
   const validate = req.additionalServices.some((s) => s.mssUri === VALIDATE_SERVICE);
   if (validate && !ctx.validation) throw new MssFault(101, 'the validation service is not offered');
   if (validate && format !== 'PKCS7') throw new MssFault(101, 'validation needs MSS_Format PKCS7');
+  const timeStamp = req.additionalServices.some((s) => s.mssUri === TIMESTAMP_SERVICE);
+  if (timeStamp && !ctx.signatureTimeStamper) throw new MssFault(101, 'the time-stamp service is not offered');
+  if (timeStamp && format !== 'PKCS7') throw new MssFault(101, 'a time-stamp needs MSS_Format PKCS7 (it travels inside the CMS)');
   const msisdn = req.mobileUser.msisdn as string;
   const user = await ctx.approver.lookup(msisdn);
   if (!user) throw new MssFault(105, 'no such MSISDN');
@@ -167,7 +190,7 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
     .then(
       (o) => {
         cancelExpiry();
-        return settle(ctx, tx, o, validate ? data : undefined);
+        return settle(ctx, tx, o, validate ? data : undefined, timeStamp);
       },
       async (err: unknown) => {
         ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'approval failed');

@@ -8,3 +8,4 @@ export { CMS_RULES, CmsError, isCmsError, type CmsRule, type CmsVerifyFailure } 
 export { CMS_SIGNATURE_ALGORITHMS, CMS_DIGESTS, isCmsSignatureAlgorithm, type CmsHash } from './algorithms';
 export { CMS_OID } from './oids';
 export type { AttributeInput } from './attributes';
+export { addSignatureTimeStamp, signatureTimeStamps, signatureValueDigest, ID_AA_SIGNATURE_TIME_STAMP_TOKEN, type SignatureTimeStamper } from './signature-timestamp';
