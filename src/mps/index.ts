@@ -9,3 +9,4 @@ export * from './ledger';
 export * from './settlement';
 export * from './offers';
 export * from './tickets';
+export { paymentApprover } from './approval-adapter';

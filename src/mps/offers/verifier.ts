@@ -3,6 +3,8 @@ import type { ApprovalSignatureVerifier } from '../approval-port';
 
 export interface CmsApprovalVerifierOptions {
   readonly trustAnchors: readonly TrustAnchor[];
+  /** CA certificates (DER) between the anchors and the citizens: a SIM sends only its own certificate. */
+  readonly intermediates?: readonly Uint8Array[];
   /** Revocation of the citizen's certificate; the deployment gives its OCSP source. */
   readonly revocation: RevocationSettings;
   readonly certificateCache?: CertificateCache;
@@ -31,6 +33,7 @@ export function cmsApprovalVerifier(options: CmsApprovalVerifierOptions): Approv
       const result = await verifySignedData(signature, {
         ...(attached === undefined ? { detachedContent: content } : {}),
         trustAnchors: options.trustAnchors,
+        ...(options.intermediates !== undefined ? { intermediates: options.intermediates } : {}),
         revocation: options.revocation,
         ...(options.certificateCache !== undefined ? { certificateCache: options.certificateCache } : {}),
         ...(options.clock !== undefined ? { time: options.clock() } : {}),
