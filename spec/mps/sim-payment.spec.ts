@@ -120,7 +120,9 @@ it('pays once the SIM has signed the offer over SMPP, and books exactly once', a
 it('ends with nothing booked when the citizen cancels or the PIN is blocked', async () => {
   const before = await ledger.account('bob-EUR');
   expect((await offers.run((await offers.create(offer('sim-2', CANCEL))).id)).state).toBe('cancelled');
-  expect((await offers.run((await offers.create(offer('sim-3', BLOCKED))).id)).state).toMatch(/^(failed|refused)$/);
+  const blocked = await offers.run((await offers.create(offer('sim-3', BLOCKED))).id);
+  expect(blocked).toMatchObject({ state: 'failed' });
+  expect(blocked.detail).toMatch(/^APPROVAL_WRONG_PIN: /);
   expect(await ledger.account('bob-EUR')).toEqual(before);
   await expectBalanced(fx.store);
 }, 60_000);
