@@ -19,6 +19,7 @@ import {
   type SimOtaContext,
   type Spi,
 } from '../src/channel/ota';
+import { prng } from './lib/prng';
 
 /**
  * Fuzz target for the OTA codec: mutated secured packets into the SIM-side command parser (then into the PoR
@@ -51,17 +52,6 @@ export interface FuzzFinding {
   readonly error: string;
 }
 
-/** mulberry32: small, seedable, good enough to drive mutations reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Seed {
   readonly target: 'command' | 'response';

@@ -16,6 +16,7 @@ import {
   parseSignedData,
   parseTimeStampQuery,
 } from '../src/pki';
+import { prng } from './lib/prng';
 
 /**
  * Fuzz target for every PKI parser that reads what strangers send: certificates and CRLs (PKITS files), OCSP
@@ -57,17 +58,6 @@ interface Target {
   readonly typed: (err: unknown) => boolean;
 }
 
-/** mulberry32: small, seedable, enough to drive mutations reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function openssl(args: readonly string[]): Buffer {
   const r = spawnSync('openssl', [...args]);

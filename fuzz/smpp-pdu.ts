@@ -11,6 +11,7 @@ import {
   parseUserData,
   type PduInput,
 } from '../src/channel/smpp';
+import { prng } from './lib/prng';
 
 /**
  * Fuzz target for the SMPP parser: mutated PDUs (from the libsmpp34 golden vectors and from PDUs our
@@ -46,17 +47,6 @@ export interface FuzzFinding {
   readonly error: string;
 }
 
-/** mulberry32: small, seedable, good enough to drive mutations reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function goldenSeeds(): Buffer[] {
   const file = join(__dirname, '..', 'fixtures', 'smpp', 'libsmpp34-vectors.json');

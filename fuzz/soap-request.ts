@@ -3,6 +3,7 @@ import { soapEnvelope } from '../src/api/soap/serialize';
 import { readRequest } from '../src/mss/messages/read';
 import type { MssRequest } from '../src/mss/messages/types';
 import { MssFault } from '../src/mss/status';
+import { prng } from './lib/prng';
 
 /**
  * Fuzz target for the SOAP request path: mutated TS 102 204 envelopes through the safe XML reader, the envelope
@@ -31,17 +32,6 @@ export interface FuzzFinding {
   readonly error: string;
 }
 
-/** mulberry32: small, seedable, enough to drive mutations reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const header = (apTransId: string): Omit<MssRequest, 'kind'> & { kind?: never } =>
   ({
