@@ -196,7 +196,7 @@ class PgListener {
 
   ready(): Promise<void> {
     return this.work.then(() => {
-      if (this.client === undefined) throw new StoreError('CONNECT_FAILED', 'the event listener is not connected to PostgreSQL');
+      if (this.client === undefined && this.deliveries.size > 0) throw new StoreError('CONNECT_FAILED', 'the event listener is not connected to PostgreSQL');
     });
   }
 
