@@ -36,7 +36,8 @@ import { APPLET_SPI, normaliseMsisdn, type CounterSource, type SimDirectory, typ
  * Correlation: one request at a time per MSISDN (a SIM runs one toolkit dialogue at a time; later requests
  * to the same number wait their turn), the PoR must verify under that request's TAR and CNTR, and the
  * applet response must carry its transaction reference. Anything else arriving from the number (a late PoR
- * of a request that already timed out, a forgery) is logged and dropped without disturbing the one waiting.
+ * of a request that already timed out, a forgery) is logged and dropped without disturbing the one waiting;
+ * with a relay (several nodes on one SMSC account) it is first offered to the other nodes (por-relay.ts).
  */
 
 /** The part of an EsmeClient / EsmePool this uses. */
