@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AppletChannel, ClockSeededCounters, deviceOtaCrypto } from '../../src/channel/sim';
+import { AppletChannel, ClockSeededCounters, deviceOtaCrypto, type CounterSource, type PorRelay } from '../../src/channel/sim';
 import { EsmeClient } from '../../src/channel/smpp';
 import { CardTokenDirectory, type Hsm } from '../../src/hsm';
 import { createLogger, type Logger } from '../../src/log';
@@ -55,6 +55,9 @@ export interface DemoChannelOptions {
    * SIM then presents. Without it the demo SIMs keep the stand-in CA's certificates (hsm-sim/handset/issuer.ts).
    */
   readonly enrol?: DemoEnrolment;
+  /** Several platform nodes on one store: their shared OTA counters and PoR relay (src/cli/cluster.ts). Default: memory counters, no relay. */
+  readonly counters?: CounterSource;
+  readonly relay?: PorRelay;
   readonly logger?: Logger;
 }
 
@@ -152,7 +155,8 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
       transport: esme,
       crypto: deviceOtaCrypto(options.hsm, undefined, otaKeys),
       sims: simDirectory(records),
-      counters: new ClockSeededCounters(),
+      counters: options.counters ?? new ClockSeededCounters(),
+      ...(options.relay !== undefined ? { relay: options.relay } : {}),
       shortCode,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       logger,

@@ -19,6 +19,7 @@ import type { UserBehaviour } from './user';
  *        [--key-type P-256|RSA-2048] [--behaviour approve|cancel|ignore|off|wrong-pin:N|slow:MS]
  *        [--user-timeout-ms MS] [--pin-check card-session|token-every-time]
  *        [--port 2775] [--host 127.0.0.1] --account sysid:password[/rate] [--short-code 12345] [--log-level LEVEL]
+ *        [--mo-spread subscriber|message]   (message: answers round-robin over the binds, for several nodes)
  *
  * DIR is a SIM set (sim-set.ts): made on first use, reused afterwards; its softhsm2.conf is this process's
  * SOFTHSM2_CONF. The platform reads DIR/sims.json for the SIM profiles and OTA keys. Prints one JSON line
@@ -59,10 +60,13 @@ async function main(): Promise<void> {
       account: { type: 'string', default: 'platform:secret' },
       'short-code': { type: 'string', default: '12345' },
       'log-level': { type: 'string', default: 'warn' },
+      'mo-spread': { type: 'string', default: 'subscriber' },
     },
     strict: true,
   });
   if (values.sims === undefined) throw new Error('--sims DIR is required');
+  const moSpread = values['mo-spread'];
+  if (moSpread !== 'subscriber' && moSpread !== 'message') throw new Error('--mo-spread: subscriber or message');
   const keyType = values['key-type'] as SimKeyType;
   if (keyType !== 'P-256' && keyType !== 'RSA-2048') throw new Error('--key-type: P-256 or RSA-2048');
   const dir = resolve(values.sims);
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
     port: Number(values.port),
     // Thousands of handsets answer at once: let more deliver_sm be in flight than the default 10.
     deliverWindow: 200,
+    moSpread,
     logger,
   });
   const address = await smsc.start();

@@ -11,6 +11,7 @@ import {
   SmppSession,
   TokenBucket,
   backoffDelay,
+  concatInfo,
   encodeUdh,
   formatReceiptText,
   isSmppError,
@@ -59,6 +60,12 @@ export interface SmscOptions {
   readonly deliverRetry?: BackoffPolicy;
   /** Seed of the drop-share random draws, for reproducible fault runs. */
   readonly faultSeed?: number;
+  /**
+   * How MO SMs are spread over an account's receiving binds. 'subscriber' (default): all of one subscriber's
+   * SMs take one bind. 'message': round-robin per message, the parts of a concatenated SM kept together, so
+   * that with several platform nodes bound to one account answers really reach nodes that did not ask.
+   */
+  readonly moSpread?: 'subscriber' | 'message';
 }
 
 export interface SmscEvents {
@@ -100,6 +107,8 @@ interface Outbound {
   readonly pdu: PduInput;
   /** MO: the subscriber, whose SMs all take one bind. */
   readonly subscriber?: string;
+  /** MO with moSpread 'message': the round-robin turn of its message (every part of it the same). */
+  readonly slot?: number;
   attempts: number;
 }
 
@@ -139,6 +148,9 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
   private downUntil = 0;
   private latencyMs = 0;
   private dropShare = 0;
+  /** moSpread 'message': turns handed out, and the turn of each concatenated SM still arriving. */
+  private moTurns = 0;
+  private readonly concatTurns = new Map<string, number>();
   private counters = { binds: 0, refusedBinds: 0, submits: 0, accepted: 0, throttled: 0, dropped: 0, moAccepted: 0, moDelivered: 0, receiptsDelivered: 0 };
 
   constructor(private readonly options: SmscOptions) {
@@ -418,10 +430,12 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
     if (shortMessage.length > MAX_SHORT_MESSAGE_OCTETS) return Promise.reject(new Error('MO SM longer than 254 octets: split it'));
     const messageId = this.ids.next();
     this.counters.moAccepted += 1;
+    const slot = this.moTurn(normaliseMsisdn(message.sourceAddr), message.udh ?? []);
     state.queue.push({
       messageId,
       kind: 'mo',
       subscriber: normaliseMsisdn(message.sourceAddr),
+      ...(slot !== undefined ? { slot } : {}),
       attempts: 0,
       pdu: {
         command: 'deliver_sm',
@@ -435,6 +449,21 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
     });
     this.pumpAccount(state);
     return Promise.resolve(messageId);
+  }
+
+  /** The round-robin turn of an MO SM when spreading per message: a concatenated SM's parts share their first part's. */
+  private moTurn(subscriber: string, udh: readonly InformationElement[]): number | undefined {
+    if (this.options.moSpread !== 'message') return undefined;
+    const concat = concatInfo(udh);
+    if (concat === undefined) return this.moTurns++;
+    const key = `${subscriber}/${concat.referenceBits}/${concat.reference}`;
+    let turn = this.concatTurns.get(key);
+    if (turn === undefined) {
+      turn = this.moTurns++;
+      this.concatTurns.set(key, turn);
+    }
+    if (concat.sequence === concat.total) this.concatTurns.delete(key);
+    return turn;
   }
 
   private routeMo(destinationAddr: string): AccountState | undefined {
@@ -468,7 +497,7 @@ export class SmscSimulator extends EventEmitter<SmscEvents> implements MoSender 
       const item = state.queue.shift() as Outbound;
       // MO SMs of one subscriber always take the same bind, so the parts of a concatenated MO (a SIM's PoR
       // with a signature is two to five SMs) meet in one ESME's reassembler; receipts go round-robin.
-      const pick = item.subscriber !== undefined ? subscriberHash(item.subscriber) : state.next++;
+      const pick = item.slot ?? (item.subscriber !== undefined ? subscriberHash(item.subscriber) : state.next++);
       const session = receivers[pick % receivers.length] as SmppSession;
       state.inFlight += 1;
       session.request(item.pdu).then(

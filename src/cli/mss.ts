@@ -74,10 +74,13 @@ export async function startPlatformMss(options: {
     if (ra === undefined) throw new Error('--demo needs the CA: run `mssp ca init` first');
     const { startDemoChannel, DEMO_NUMBERS } = await import('../../hsm-sim/handset/demo');
     const certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const { clusterChannelParts } = await import('./cluster');
     const demo = await startDemoChannel({
       hsm,
       dataDir: config.dataDir,
       logger,
+      // Counters in the store: two nodes with the same demo SIMs never send one the same CNTR.
+      ...clusterChannelParts(store),
       enrol: {
         enrolled: async (record) => {
           const current = await certificates.current(`+${record.msisdn}`);
@@ -159,6 +162,7 @@ export async function startPlatformMss(options: {
     ...(audit !== undefined ? { audit } : {}),
     ...(tsa !== undefined ? { signatureTimeStamper: (digest: Buffer) => tsa.stamp(digest) } : {}),
     repo: store.mss,
+    events: store.events,
     approver,
     logger,
     publicUrl: options.publicUrl,

@@ -1,6 +1,7 @@
 import type { Approver } from '../approval';
 import type { Logger } from '../log';
-import type { MssRepository } from '../store';
+import type { EventBus, MssRepository } from '../store';
+import { TransactionEndings } from './transaction-endings';
 import { authenticateAp, type CallerInfo } from './aps/authenticate';
 import { ApRateLimiter } from './aps/rate-limit';
 import type { MeshMember, MssRequest, MssResponse } from './messages/types';
@@ -31,6 +32,11 @@ export interface MssServiceOptions {
   readonly audit?: MssAudit;
   /** Enables the time-stamp additional service (a CAdES-T signature time-stamp inside the CMS). */
   readonly signatureTimeStamper?: SignatureTimeStamper;
+  /**
+   * The store's events: with several nodes on one database, the end of a transaction on any node wakes the synch
+   * request waiting for it on this one. Without it only this process's endings are heard.
+   */
+  readonly events?: EventBus;
 }
 
 /**
@@ -53,12 +59,17 @@ export class MssService {
         })
       : undefined;
     this.notifier = notifier;
+    const endings = new TransactionEndings(options.events, options.logger);
     this.ctx = {
+      endings,
       notificationsEnabled: notifier !== undefined,
       validation: options.validation,
       audit: options.audit,
       signatureTimeStamper: options.signatureTimeStamper,
-      onEnded: (id) => notifier?.transactionEnded(id),
+      onEnded: (id) => {
+        notifier?.transactionEnded(id);
+        endings.announce(id);
+      },
       repo: options.repo,
       approver: options.approver,
       logger: options.logger,
@@ -107,6 +118,7 @@ export class MssService {
     await Promise.allSettled([...this.ctx.inFlight.values()]);
     for (const t of this.ctx.timers) clearTimeout(t);
     this.ctx.timers.clear();
+    this.ctx.endings.stop();
     await this.notifier?.stop();
   }
 }

@@ -4,6 +4,7 @@
  */
 export { openStore, type Store, type StoreOptions } from './open';
 export type { StoreEngine } from './codec';
+export { MAX_EVENT_BYTES, type EventBus, type Topic } from './events';
 export { StoreError, isStoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors';
 export type { MigrationStatus } from './migrator';
 export type { Repositories } from './repositories';

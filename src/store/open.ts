@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { codecFor, type StoreEngine } from './codec';
-import { connect, dropSchema, selectOne, targetFor } from './connection';
+import { DEFAULT_CONNECT_TIMEOUT_MS, connect, dropSchema, selectOne, targetFor } from './connection';
 import { StoreError, toStoreError, type ErrorContext } from './errors';
+import { createEventBus, type EventBus } from './events';
 import { migrateLatest, migrateRollback, migrationStatus, type MigrationStatus } from './migrator';
 import { repositories, type Repositories } from './repositories';
 
@@ -26,6 +27,11 @@ export interface StoreOptions {
 
 export interface Store extends Repositories {
   readonly engine: StoreEngine;
+  /**
+   * Events between every store open on this database (several nodes on PostgreSQL: LISTEN/NOTIFY; one process
+   * on SQLite: in-process). At most once, no history: see events.ts.
+   */
+  readonly events: EventBus;
   /** Applies every pending migration in one transaction; returns their names (empty when up to date). */
   migrate(): Promise<{ applied: string[] }>;
   migrationStatus(): Promise<MigrationStatus>;
@@ -78,10 +84,16 @@ export async function openStoreWith(options: StoreOptions, internal: InternalSto
   const bound = (k: Knex | Knex.Transaction, withGuard: boolean): Repositories =>
     repositories({ knex: k, codec, context, ...(withGuard ? { guard } : {}) });
   let closed: Promise<void> | undefined;
+  const events = createEventBus(
+    target.engine === 'postgres'
+      ? { engine: 'postgres', knex, databaseUrl: options.databaseUrl ?? '', schema: target.schema ?? 'public', connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, ...(options.logger ? { logger: options.logger } : {}) }
+      : { engine: 'sqlite', file: target.sqliteFile ?? ':memory:', ...(options.logger ? { logger: options.logger } : {}) },
+  );
   options.logger?.debug({ engine: target.engine, target: context.target }, 'store opened');
 
   return {
     engine: target.engine,
+    events,
     ...bound(knex, true),
     migrate: async () => {
       guard();
@@ -121,6 +133,7 @@ export async function openStoreWith(options: StoreOptions, internal: InternalSto
     close: () => {
       closed ??= (async () => {
         try {
+          await events.close();
           if (internal.dropSchemaOnClose && target.schema !== undefined) await dropSchema(knex, target.schema);
         } finally {
           await knex.destroy();

@@ -82,7 +82,7 @@ export async function startMssFixture(name: string, engine: StoreEngineCase = sq
       return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => parseCrl(c.der)) };
     },
   };
-  const mss = startMss({ repo: fx.store.mss, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100, validation, config: { mssMaxRequestBytes: 256 * 1024, mssInstantWindowSeconds: 300, mssDefaultTimeoutSeconds: 30 } });
+  const mss = startMss({ repo: fx.store.mss, events: fx.store.events, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100, validation, config: { mssMaxRequestBytes: 256 * 1024, mssInstantWindowSeconds: 300, mssDefaultTimeoutSeconds: 30 } });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: [], routes: mss.routes, logger });
   url = server.url;
   return {

@@ -23,6 +23,7 @@ import {
 } from '../ota';
 import type { InboundMessage, OutboundMessage, SubmitResult } from '../smpp';
 import { AppletChannelError } from './errors';
+import { PorRelayer, type PorRelay, type RelayStats } from './por-relay';
 import { APPLET_SPI, normaliseMsisdn, type CounterSource, type SimDirectory, type SimProfile } from './profiles';
 
 /**
@@ -35,7 +36,8 @@ import { APPLET_SPI, normaliseMsisdn, type CounterSource, type SimDirectory, typ
  * Correlation: one request at a time per MSISDN (a SIM runs one toolkit dialogue at a time; later requests
  * to the same number wait their turn), the PoR must verify under that request's TAR and CNTR, and the
  * applet response must carry its transaction reference. Anything else arriving from the number (a late PoR
- * of a request that already timed out, a forgery) is logged and dropped without disturbing the one waiting.
+ * of a request that already timed out, a forgery) is logged and dropped without disturbing the one waiting;
+ * with a relay (several nodes on one SMSC account) it is first offered to the other nodes (por-relay.ts).
  */
 
 /** The part of an EsmeClient / EsmePool this uses. */
@@ -60,6 +62,8 @@ export interface AppletChannelOptions {
   /** Display limits etc. for encoding requests. */
   readonly codec?: CodecOptions;
   readonly logger?: Logger;
+  /** Several nodes behind one SMSC account: PoRs that reached the wrong node are passed on (por-relay.ts). */
+  readonly relay?: PorRelay;
 }
 
 export interface RequestOptions {
@@ -104,10 +108,20 @@ export class AppletChannel {
     void this.receive(m);
   };
   private closed = false;
+  private readonly relayer: PorRelayer | undefined;
 
   constructor(private readonly options: AppletChannelOptions) {
     this.log = options.logger ?? createLogger({ name: 'channel.applet' });
     options.transport.on('message', this.onMessage);
+    this.relayer =
+      options.relay === undefined
+        ? undefined
+        : new PorRelayer(options.relay, this.log, (msisdn, payload) => this.takeRelayed(msisdn, payload));
+  }
+
+  /** PoRs passed to other nodes and taken from them (all zero without a relay). */
+  get relayStats(): RelayStats {
+    return this.relayer?.stats ?? { relayed: 0, claimed: 0, unclaimed: 0 };
   }
 
   /** Requests waiting for their answer (not those queued behind one for the same MSISDN). */
@@ -187,18 +201,43 @@ export class AppletChannel {
     const msisdn = normaliseMsisdn(message.sourceAddr);
     const pending = this.waiting.get(msisdn);
     if (pending === undefined) {
+      if (this.relayer !== undefined) return this.relayer.relay(msisdn, message.payload);
       this.log.warn({ event: 'applet.por.unexpected', msisdn }, 'response packet from a number with no request waiting: dropped');
       return;
     }
-    let por: ProofOfReceipt;
+    const por = await this.check(pending, message.payload);
+    // Not the answer to our request: with several nodes, most likely the answer to another node's.
+    if (por === undefined) return this.relayer?.relay(msisdn, message.payload);
+    this.accept(pending, por);
+  }
+
+  /**
+   * A PoR another node received: ours if a request to that number waits here and the PoR verifies under its keys,
+   * TAR and CNTR (counters are unique across nodes, so at most one node can take it).
+   */
+  private async takeRelayed(msisdn: string, payload: Buffer): Promise<boolean> {
+    const pending = this.waiting.get(msisdn);
+    if (pending === undefined || pending.settled) return false;
+    const por = await this.check(pending, payload, true);
+    if (por === undefined) return false;
+    this.accept(pending, por);
+    return true;
+  }
+
+  /** The PoR if it verifies under the waiting request's expectation; undefined (logged) otherwise. */
+  private async check(pending: Pending, payload: Buffer, quiet = false): Promise<ProofOfReceipt | undefined> {
     try {
-      por = await parseResponsePacket(message.payload, pending.expect, this.options.crypto, this.log);
+      return await parseResponsePacket(payload, pending.expect, this.options.crypto, quiet ? undefined : this.log);
     } catch (err) {
       // parseResponsePacket logged an OtaError; a PoR that does not verify under this request's keys, TAR and
       // CNTR is not its answer (a late PoR of an expired request, a forgery): the request keeps waiting.
-      if (!isOtaError(err)) this.log.error({ event: 'applet.por.failed', msisdn, reason: err instanceof Error ? err.message : String(err) }, 'PoR could not be checked');
-      return;
+      if (!isOtaError(err)) this.log.error({ event: 'applet.por.failed', msisdn: pending.msisdn, reason: err instanceof Error ? err.message : String(err) }, 'PoR could not be checked');
+      return undefined;
     }
+  }
+
+  private accept(pending: Pending, por: ProofOfReceipt): void {
+    const { msisdn } = pending;
     if (pending.settled) return;
     if (por.status !== 'por-ok' || !por.secured) {
       this.log.warn({ event: 'applet.por.error', msisdn, status: por.status, secured: por.secured }, 'the SIM refused the command packet');
@@ -222,6 +261,7 @@ export class AppletChannel {
     if (this.closed) return;
     this.closed = true;
     this.options.transport.off('message', this.onMessage);
+    this.relayer?.close();
     for (const pending of [...this.waiting.values()]) this.settle(pending, new AppletChannelError('CLOSED', { msisdn: pending.msisdn }));
   }
 }

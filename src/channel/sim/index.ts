@@ -8,5 +8,7 @@ export { APPLET_CHANNEL_ERRORS, AppletChannelError, isAppletChannelError } from 
 export type { AppletChannelErrorCode } from './errors';
 export { deviceOtaCrypto, otaKeyLabel } from './ota-keys';
 export type { AesKeyDevice } from './ota-keys';
-export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, normaliseMsisdn } from './profiles';
-export type { CounterSource, SimDirectory, SimProfile } from './profiles';
+export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, SharedCounters, normaliseMsisdn } from './profiles';
+export type { CounterSource, SharedCounterStore, SimDirectory, SimProfile } from './profiles';
+export { POR_CLAIM_TOPIC, POR_TOPIC, parseRelayClaim, parseRelayedPor } from './por-relay';
+export type { PorRelay, RelayClaim, RelayStats, RelayTopic, RelayedPor } from './por-relay';

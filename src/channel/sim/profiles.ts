@@ -75,3 +75,36 @@ export class ClockSeededCounters implements CounterSource {
     return value;
   }
 }
+
+/** Named counters kept where every node sees them, atomic across processes: the store's counters fit. */
+export interface SharedCounterStore {
+  next(name: string): Promise<bigint>;
+  /** Makes sure the next value is above `value`; never moves a counter back. */
+  advanceTo(name: string, value: bigint): Promise<void>;
+}
+
+/**
+ * CNTRs shared by every node (TS 102 225: a SIM refuses a counter not above the last it took, so two nodes
+ * must never hand out the same one). Each SIM's counter is first raised to the clock seed of ClockSeededCounters,
+ * so SIMs that took clock-seeded counters before (one node, memory counters) still accept these.
+ */
+export class SharedCounters implements CounterSource {
+  private readonly seeded = new Set<string>();
+  private readonly seed: bigint;
+
+  constructor(
+    private readonly store: SharedCounterStore,
+    now: number = Date.now(),
+  ) {
+    this.seed = BigInt(Math.floor(now / 1000) - 1_577_836_800) * 1024n;
+  }
+
+  async next(sim: string): Promise<bigint> {
+    const name = `ota.cntr.${sim}`;
+    if (!this.seeded.has(sim)) {
+      await this.store.advanceTo(name, this.seed);
+      this.seeded.add(sim);
+    }
+    return this.store.next(name);
+  }
+}

@@ -9,6 +9,7 @@ import type { SignatureProfile } from '../profiles';
 import type { SignatureValidation } from '../validation';
 import type { SignatureTimeStamper } from '../../pki';
 import { MssFault, statusName, type StatusCode } from '../status';
+import type { TransactionEndings } from '../transaction-endings';
 
 /** What every operation gets: the store, the approver, our identity and the limits from the config. */
 export interface OperationContext {
@@ -21,6 +22,8 @@ export interface OperationContext {
   readonly defaultTimeoutSeconds: number;
   /** Approvals in flight in this process, by MSSP_TransID, so a synch request can wait for its own. */
   readonly inFlight: Map<string, Promise<MssTransactionRecord>>;
+  /** Ends of transactions on any node, so a synch request wakes when another node ended its transaction. */
+  readonly endings: TransactionEndings;
   /** Timers that expire transactions at their deadline; cleared on stop. */
   readonly timers: Set<NodeJS.Timeout>;
   /** Called once per transaction, by whoever ended it (asynchServerServer notifications start here). */

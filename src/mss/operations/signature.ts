@@ -205,10 +205,18 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
 
   if (req.messagingMode !== 'synch') return signatureResponse(ctx, req, tx, 100);
   const deadline = afterDeadline(ctx, tx);
+  // The fast path is this node's own approval; the endings cover a transaction another node ended first.
+  const elsewhere = ctx.endings.wait(tx.msspTransId);
+  const endedElsewhere = elsewhere.promise.then(async () => {
+    const now = await ctx.repo.findTransaction(tx.msspTransId);
+    // Still outstanding: a stray event; keep waiting on the other two.
+    return now === undefined || now.state === 'outstanding' ? new Promise<never>(() => undefined) : now;
+  });
   try {
-    const ended = await Promise.race([outcome, deadline.promise]);
+    const ended = await Promise.race([outcome, deadline.promise, endedElsewhere]);
     return signatureResponse(ctx, req, ended, finalStatus(ended));
   } finally {
     deadline.cancel();
+    elsewhere.cancel();
   }
 }

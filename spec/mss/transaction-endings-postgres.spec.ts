@@ -1,0 +1,4 @@
+import { postgresEngine } from '../store/engines';
+import { endingsAcrossNodes } from './support/endings-across-nodes';
+
+describe('transaction endings across nodes on postgres', () => endingsAcrossNodes(postgresEngine));
