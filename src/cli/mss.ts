@@ -164,6 +164,8 @@ export async function startPlatformMss(options: {
     publicUrl: options.publicUrl,
     config,
     ...(validation !== undefined ? { validation } : {}),
+    // MSS_Registration goes to the same RA (and audit hook) as `mssp ra`, for APs with the registration permission.
+    ...(ra !== undefined ? { registrationAuthority: ra } : {}),
   });
   return {
     routes: mss.routes,

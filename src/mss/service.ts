@@ -5,8 +5,9 @@ import { authenticateAp, type CallerInfo } from './aps/authenticate';
 import { ApRateLimiter } from './aps/rate-limit';
 import type { MeshMember, MssRequest, MssResponse } from './messages/types';
 import { endTransaction, type MssAudit, type OperationContext } from './operations/context';
-import type { SignatureTimeStamper } from '../pki';
-import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
+import type { RegistrationAuthority, SignatureTimeStamper } from '../pki';
+import { mssHandshake, mssProfileQuery, mssReceipt, mssStatusQuery } from './operations/queries';
+import { mssRegistration } from './operations/registration';
 import { mssSignature } from './operations/signature';
 import { Notifier, type NotificationSender } from './notifications';
 import { DEFAULT_PROFILES, type SignatureProfile } from './profiles';
@@ -31,6 +32,8 @@ export interface MssServiceOptions {
   readonly audit?: MssAudit;
   /** Enables the time-stamp additional service (a CAdES-T signature time-stamp inside the CMS). */
   readonly signatureTimeStamper?: SignatureTimeStamper;
+  /** Lets APs with the `registration` permission register and activate mobile IDs over MSS_Registration. */
+  readonly registrationAuthority?: RegistrationAuthority;
 }
 
 /**
@@ -58,6 +61,7 @@ export class MssService {
       validation: options.validation,
       audit: options.audit,
       signatureTimeStamper: options.signatureTimeStamper,
+      registrationAuthority: options.registrationAuthority,
       onEnded: (id) => notifier?.transactionEnded(id),
       repo: options.repo,
       approver: options.approver,

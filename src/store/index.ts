@@ -65,8 +65,10 @@ export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRec
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
 export {
   AP_STATUSES,
+  AP_PERMISSIONS,
   TRANSACTION_STATES,
   type ApStatus,
+  type ApPermission,
   type ApRecord,
   type NewAp,
   type TransactionState,
