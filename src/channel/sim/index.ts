@@ -10,3 +10,5 @@ export { deviceOtaCrypto, otaKeyLabel } from './ota-keys';
 export type { AesKeyDevice } from './ota-keys';
 export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, normaliseMsisdn } from './profiles';
 export type { CounterSource, SimDirectory, SimProfile } from './profiles';
+export { PERSONALISATION_FORMAT, PersonalisationError, readPersonalisationLine } from './personalisation';
+export type { PersonalisationLine, WrappedOtaKey } from './personalisation';
