@@ -44,6 +44,8 @@ export async function importPersonalisation(hsm: Hsm, store: Store, text: string
   const transport = await hsm.findKeyPair({ label: SIM_TRANSPORT_KEY_LABEL }).catch(() => undefined);
   if (transport === undefined) throw new Error('no SIM transport key in the token: run `mssp sim transport-key` and give its public key to the card personaliser');
   const fingerprint = transportKeyFingerprint(await hsm.publicKeySpki(transport.publicKey));
+  // One listing up front: a find per label costs SoftHSM2 a scan of every object, and the token grows by two per SIM.
+  const labelsInToken = new Set((await hsm.listObjects()).filter((o) => o.class === 'secretKey').map((o) => o.label));
   const imported: string[] = [];
   const unchanged: string[] = [];
   const refused: { line: number; reason: string }[] = [];
@@ -68,10 +70,10 @@ export async function importPersonalisation(hsm: Hsm, store: Store, text: string
       for (const [name, key, usage] of [['KIc', line.kic, 'cipher'], ['KID', line.kid, 'mac']] as const) {
         const label = otaKeyLabel({ sim: line.iccid, key: name, version: line.keyVersion });
         // Left by an import that stopped between the unwrap and the store (no profile names this ICCID).
-        for (;;) {
+        while (labelsInToken.has(label)) {
           const stale = await hsm.findKey({ class: 'secretKey', label }).catch(() => undefined);
-          if (stale === undefined) break;
-          await hsm.destroyKey(stale);
+          if (stale === undefined) labelsInToken.delete(label);
+          else await hsm.destroyKey(stale);
         }
         try {
           made.push(await hsm.unwrapAesKey(transport.privateKey, key.wrapped, { algorithm, bits: key.bits, label, token: true, usage }));
