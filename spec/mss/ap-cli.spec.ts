@@ -32,6 +32,21 @@ describe('mssp ap add|list|disable', () => {
     expect(dup.code).not.toBe(0);
   });
 
+  it('grants the registration permission (MSS_Registration) only when asked, and refuses an unknown permission', () => {
+    const password = { ...env, MSSP_AP_PASSWORD: 'a long AP password' };
+    expect(runMssp(['ap', 'add', '--ap-id', 'http://ap.example/bank', '--profile', 'http://p.example/s', '--permission', 'registration'], password).code).toBe(0);
+    const unknown = runMssp(['ap', 'add', '--ap-id', 'http://ap.example/bank2', '--profile', 'http://p.example/s', '--permission', 'everything'], password);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown permission "everything"/);
+    const rows = runMssp(['ap', 'list', '--json'], env)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { apId: string; permissions: string[] });
+    expect(rows.find((r) => r.apId === 'http://ap.example/bank')?.permissions).toEqual(['registration']);
+    expect(rows.find((r) => r.apId === 'http://ap.example/tax')?.permissions).toEqual([]);
+    expect(rows.find((r) => r.apId === 'http://ap.example/bank2')).toBeUndefined();
+  });
+
   it('disabling an unknown AP fails', () => {
     const r = runMssp(['ap', 'disable', 'http://nobody.example'], env);
     expect(r.code).not.toBe(0);

@@ -26,7 +26,8 @@ export function registerApCommands(program: Command, ctx: ApCommandContext): voi
     .option('--tls-fingerprint <sha256>', 'SHA-256 of its TLS client certificate, to require mutual TLS')
     .option('--notification-url <url>', 'its MSS_Notification endpoint (asynchServerServer)')
     .option('--rate <n>', 'requests per second', (v) => Number(v), 50)
-    .action(async (o: { apId: string; profile: string[]; format?: string[]; ip?: string[]; tlsFingerprint?: string; notificationUrl?: string; rate: number }) => {
+    .option('--permission <name...>', 'more than signatures: registration (register and activate mobile IDs over MSS_Registration)', list)
+    .action(async (o: { apId: string; profile: string[]; format?: string[]; ip?: string[]; tlsFingerprint?: string; notificationUrl?: string; rate: number; permission?: string[] }) => {
       const password = process.env.MSSP_AP_PASSWORD;
       if (password === undefined || password === '') throw new Error('set MSSP_AP_PASSWORD to the AP password (it is not taken as an argument so it stays out of the shell history)');
       const { openPlatformStore } = await import('./platform');
@@ -43,6 +44,7 @@ export function registerApCommands(program: Command, ctx: ApCommandContext): voi
           ...(o.tlsFingerprint !== undefined ? { tlsFingerprint: o.tlsFingerprint } : {}),
           ...(o.notificationUrl !== undefined ? { notificationUrl: o.notificationUrl } : {}),
           ratePerSecond: o.rate,
+          ...(o.permission ? { permissions: o.permission } : {}),
         });
         out.result(`AP ${record.apId} added`);
       } finally {
@@ -68,8 +70,8 @@ export function registerApCommands(program: Command, ctx: ApCommandContext): voi
         }
         out.result(
           table([
-            ['AP_ID', 'status', 'profiles', 'ip allow-list', 'mTLS', 'rate/s', 'notification URL'],
-            ...aps.map((a) => [a.apId, a.status, a.profiles.join(' '), a.ipAllow.join(' ') || 'any', a.tlsFingerprint ? 'yes' : 'no', String(a.ratePerSecond), a.notificationUrl ?? '']),
+            ['AP_ID', 'status', 'profiles', 'ip allow-list', 'mTLS', 'rate/s', 'permissions', 'notification URL'],
+            ...aps.map((a) => [a.apId, a.status, a.profiles.join(' '), a.ipAllow.join(' ') || 'any', a.tlsFingerprint ? 'yes' : 'no', String(a.ratePerSecond), a.permissions.join(' ') || '-', a.notificationUrl ?? '']),
           ]),
         );
       } finally {

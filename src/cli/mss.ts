@@ -117,13 +117,22 @@ export async function startPlatformMss(options: {
     const byBehaviour = (i: number): string => `+${(DEMO_NUMBERS[i] as { msisdn: string }).msisdn}`;
     demoInfo = { apId: DEMO_AP_ID, apPassword, msisdns: { approve: byBehaviour(0), cancel: byBehaviour(1), pinBlocked: byBehaviour(2), noAnswer: byBehaviour(3), slow: byBehaviour(4) } };
   } else {
-    logger.warn('no mobile channel is configured: every MSISDN is unknown (105) until one is; `mssp start --demo` runs the simulated one');
-    const { AppletChannelError } = await import('../channel/sim');
-    approver = new SimApprover({
-      channel: { request: () => Promise.reject(new AppletChannelError('CLOSED')) },
-      certificates: { current: async () => undefined },
-      reachable: () => false,
-    });
+    // MSSP_SMSC_HOST: a real SMSC and the SIMs of `mssp sim import` (src/cli/mobile-channel.ts).
+    if (config.smscHost !== undefined && ra === undefined) throw new Error('MSSP_SMSC_HOST needs the CA for the citizens\' certificates: run `mssp ca init` first');
+    const { startMobileChannel } = await import('./mobile-channel');
+    const mobile = ra === undefined ? undefined : await startMobileChannel({ config, hsm, store, logger, certificates: directoryCertificates(ra, pkiModule.currentPair) });
+    if (mobile !== undefined) {
+      approver = mobile.approver;
+      cleanups.push(() => mobile.close());
+    } else {
+      logger.warn('no mobile channel is configured: every MSISDN is unknown (105) until MSSP_SMSC_HOST is set; `mssp start --demo` runs the simulated one');
+      const { AppletChannelError } = await import('../channel/sim');
+      approver = new SimApprover({
+        channel: { request: () => Promise.reject(new AppletChannelError('CLOSED')) },
+        certificates: { current: async () => undefined },
+        reachable: () => false,
+      });
+    }
   }
 
   const [root, issuing] = await Promise.all([store.certificates.findCa(pkiModule.ROOT_CA), store.certificates.findCa(pkiModule.ISSUING_CA)]);
@@ -168,6 +177,8 @@ export async function startPlatformMss(options: {
     publicUrl: options.publicUrl,
     config,
     ...(validation !== undefined ? { validation } : {}),
+    // MSS_Registration goes to the same RA (and audit hook) as `mssp ra`, for APs with the registration permission.
+    ...(ra !== undefined ? { registrationAuthority: ra } : {}),
   });
   return {
     routes: mss.routes,

@@ -124,6 +124,14 @@ export interface Config {
   readonly mssMaxRequestBytes: number;
   readonly mssInstantWindowSeconds: number;
   readonly mssDefaultTimeoutSeconds: number;
+  readonly smscHost?: string;
+  readonly smscPort: number;
+  readonly smscSystemId: string;
+  readonly smscPassword?: string;
+  readonly smscSystemType?: string;
+  readonly smscBinds: number;
+  readonly smscSubmitsPerSecond: number;
+  readonly shortCode: string;
 }
 
 type Definitions = { readonly [K in keyof Config]-?: KeyDefinition<NonNullable<Config[K]>> };
@@ -371,6 +379,76 @@ export const configDefinitions: Definitions = {
     defaultText: '120',
     default: () => 120,
     parse: integer(1, 600),
+  }),
+  smscHost: key<string>({
+    env: 'MSSP_SMSC_HOST',
+    doc: 'Host of the SMSC the platform binds to as an ESME (SMPP 3.4 transceiver) to reach SIMs imported with `mssp sim import`. Unset: no mobile channel (with `mssp start --demo`, the simulated one).',
+    defaultText: '(unset)',
+    default: () => undefined,
+    parse: text,
+  }),
+  smscPort: key({
+    env: 'MSSP_SMSC_PORT',
+    doc: 'TCP port of the SMSC.',
+    defaultText: '2775',
+    default: () => 2775,
+    parse: integer(1, 65_535),
+  }),
+  smscSystemId: key({
+    env: 'MSSP_SMSC_SYSTEM_ID',
+    doc: 'system_id of the bind (at most 15 characters, as the SMSC operator assigned it).',
+    defaultText: 'mssp',
+    default: () => 'mssp',
+    parse: (raw) => {
+      if (raw.length < 1 || raw.length > 15) throw new Error('must be 1 to 15 characters');
+      return raw;
+    },
+  }),
+  smscPassword: key<string>({
+    env: 'MSSP_SMSC_PASSWORD',
+    doc: 'password of the bind (at most 8 characters in SMPP 3.4). Secret: never logged.',
+    defaultText: '(unset)',
+    default: () => undefined,
+    secret: true,
+    parse: (raw) => {
+      if (raw.length > 8) throw new Error('must be at most 8 characters (SMPP 3.4)');
+      return raw;
+    },
+    unsafe: (value, all) => (all.smscHost !== undefined && (value === undefined || value === '') ? 'is empty: the SMSC bind has no password' : undefined),
+  }),
+  smscSystemType: key<string>({
+    env: 'MSSP_SMSC_SYSTEM_TYPE',
+    doc: 'system_type of the bind, when the SMSC operator asks for one (at most 12 characters).',
+    defaultText: '(unset: empty)',
+    default: () => undefined,
+    parse: (raw) => {
+      if (raw.length > 12) throw new Error('must be at most 12 characters');
+      return raw;
+    },
+  }),
+  smscBinds: key({
+    env: 'MSSP_SMSC_BINDS',
+    doc: 'How many transceiver binds to keep open to the SMSC; submits are spread over them.',
+    defaultText: '1',
+    default: () => 1,
+    parse: integer(1, 16),
+  }),
+  smscSubmitsPerSecond: key({
+    env: 'MSSP_SMSC_SUBMITS_PER_S',
+    doc: 'Throttle: submit_sm per second over all binds together, as agreed with the SMSC operator.',
+    defaultText: '100',
+    default: () => 100,
+    parse: integer(1, 100_000),
+  }),
+  shortCode: key({
+    env: 'MSSP_SHORT_CODE',
+    doc: 'Source address (short code) of the requests to SIMs; the SMSC routes their answers (MO) to it.',
+    defaultText: '12345',
+    default: () => '12345',
+    parse: (raw) => {
+      if (!/^[0-9]{3,15}$/.test(raw)) throw new Error('must be 3 to 15 digits');
+      return raw;
+    },
   }),
 };
 

@@ -13,6 +13,7 @@ import { lengthClass } from './inline-policy';
 import { secretKeyTemplate, type NewKeyOptions } from './keys';
 import { describeObject, toHsmKey, toIdBuffer, type HsmKey } from './objects';
 import { retain, runSingleShot, type OperationContext, type SingleShot } from './operation';
+import { usageTemplate, type AesKeyUsage } from './symmetric';
 import { asBuffer } from './sign';
 
 export interface AesGcmSealed {
@@ -35,6 +36,11 @@ export interface UnwrapOptions extends Partial<NewKeyOptions> {
   readonly algorithm?: KeyTransportAlgorithmName;
   /** The AES key size the protocol expects; a key of another size is destroyed and refused. Default 256. */
   readonly bits?: AesKeyBits;
+  /**
+   * One job for the new key: 'cipher' (encrypt/decrypt: a SIM's KIc) or 'mac' (CMAC sign/verify: its KID).
+   * Unset: encrypt/decrypt, as a level-3 session key (AES-GCM) needs.
+   */
+  readonly usage?: AesKeyUsage;
 }
 
 function gcmMechanism(iv: Buffer, aad: Buffer | undefined): pkcs11.Mechanism {
@@ -151,7 +157,8 @@ export function unwrapAesKey(ctx: OperationContext, unwrappingKey: HsmKey, wrapp
     parameter: { type: pkcs11.CK_PARAMS_RSA_OAEP, hashAlg: hash.ckm, mgf: hash.mgf, source: CKZ_DATA_SPECIFIED } as pkcs11.RsaOAEP,
   };
   const id = options.id !== undefined ? toIdBuffer(options.id) : Buffer.alloc(0);
-  const template = secretKeyTemplate({ label: options.label ?? 'unwrapped-aes', token: options.token ?? false }, id);
+  const newKey = { label: options.label ?? 'unwrapped-aes', token: options.token ?? false };
+  const template = options.usage === undefined ? secretKeyTemplate(newKey, id) : usageTemplate({ ...newKey, usage: options.usage }, id);
   const input = asBuffer(wrapped);
   const { p11, pool } = ctx;
   const run = (session: Buffer): Promise<HsmKey> =>
@@ -166,7 +173,7 @@ export function unwrapAesKey(ctx: OperationContext, unwrappingKey: HsmKey, wrapp
           }
           let key: HsmKey;
           try {
-            key = checkUnwrapped(p11, session, handle, bits);
+            key = checkUnwrapped(p11, session, handle, bits, options.usage === 'mac');
           } catch (e) {
             // A failed single-part C_Encrypt ends its operation, so the session is clean; and it must not be
             // closed: session keys live and die with the session that made them.
@@ -193,7 +200,7 @@ export function unwrapAesKey(ctx: OperationContext, unwrappingKey: HsmKey, wrapp
  * trial AES-GCM encryption rejects lengths that are not AES lengths at all (SoftHSM2 then cannot tell
  * AES-128 from AES-256; a production HSM records the length).
  */
-function checkUnwrapped(p11: pkcs11.PKCS11, session: Buffer, handle: Buffer, bits: number): HsmKey {
+function checkUnwrapped(p11: pkcs11.PKCS11, session: Buffer, handle: Buffer, bits: number, macOnly: boolean): HsmKey {
   const destroy = (): void => {
     try {
       p11.C_DestroyObject(session, handle);
@@ -210,9 +217,15 @@ function checkUnwrapped(p11: pkcs11.PKCS11, session: Buffer, handle: Buffer, bit
     if (record.bits !== 0 && record.bits !== bits) throw new KeyUnsuitableError(`the unwrapped key has ${record.bits} bits, not ${bits}`);
     if (record.bits === 0) {
       try {
-        // The trial's output never leaves this function, so its fixed IV reveals nothing.
-        p11.C_EncryptInit(session, gcmMechanism(Buffer.alloc(AES_GCM.ivBytes), undefined), handle);
-        p11.C_Encrypt(session, Buffer.alloc(1), Buffer.alloc(1 + AES_GCM.tagBytes));
+        if (macOnly) {
+          // A CMAC-only key cannot encrypt: the trial is a CMAC, whose output also stays here.
+          p11.C_SignInit(session, { mechanism: pkcs11.CKM_AES_CMAC }, handle);
+          p11.C_Sign(session, Buffer.alloc(16), Buffer.alloc(16));
+        } else {
+          // The trial's output never leaves this function, so its fixed IV reveals nothing.
+          p11.C_EncryptInit(session, gcmMechanism(Buffer.alloc(AES_GCM.ivBytes), undefined), handle);
+          p11.C_Encrypt(session, Buffer.alloc(1), Buffer.alloc(1 + AES_GCM.tagBytes));
+        }
       } catch (err) {
         throw new KeyUnsuitableError('the unwrapped value is not an AES key (wrong length)', { cause: err });
       }

@@ -26,7 +26,8 @@ export interface ImportAesKeyOptions extends NewKeyOptions {
 export const AES_BLOCK = 16;
 const CMAC_MECHANISM: pkcs11.Mechanism = { mechanism: pkcs11.CKM_AES_CMAC };
 
-function usageTemplate(options: ImportAesKeyOptions, id: Buffer): pkcs11.Template {
+/** The template of an AES key for one job (cipher or CMAC), sensitive and never extractable. */
+export function usageTemplate(options: ImportAesKeyOptions, id: Buffer): pkcs11.Template {
   const mac = options.usage === 'mac';
   const base = secretKeyTemplate(options, id).filter(
     (a) => ![pkcs11.CKA_ENCRYPT, pkcs11.CKA_DECRYPT, pkcs11.CKA_SIGN, pkcs11.CKA_VERIFY, pkcs11.CKA_PRIVATE].includes(a.type),

@@ -6,8 +6,9 @@ import { authenticateAp, type CallerInfo } from './aps/authenticate';
 import { ApRateLimiter } from './aps/rate-limit';
 import type { MeshMember, MssRequest, MssResponse } from './messages/types';
 import { endTransaction, type MssAudit, type OperationContext } from './operations/context';
-import type { SignatureTimeStamper } from '../pki';
-import { mssHandshake, mssProfileQuery, mssReceipt, mssRegistration, mssStatusQuery } from './operations/queries';
+import type { RegistrationAuthority, SignatureTimeStamper } from '../pki';
+import { mssHandshake, mssProfileQuery, mssReceipt, mssStatusQuery } from './operations/queries';
+import { mssRegistration } from './operations/registration';
 import { mssSignature } from './operations/signature';
 import { Notifier, type NotificationSender } from './notifications';
 import { DEFAULT_PROFILES, type SignatureProfile } from './profiles';
@@ -37,6 +38,8 @@ export interface MssServiceOptions {
    * request waiting for it on this one. Without it only this process's endings are heard.
    */
   readonly events?: EventBus;
+  /** Lets APs with the `registration` permission register and activate mobile IDs over MSS_Registration. */
+  readonly registrationAuthority?: RegistrationAuthority;
 }
 
 /**
@@ -66,6 +69,7 @@ export class MssService {
       validation: options.validation,
       audit: options.audit,
       signatureTimeStamper: options.signatureTimeStamper,
+      registrationAuthority: options.registrationAuthority,
       onEnded: (id) => {
         notifier?.transactionEnded(id);
         endings.announce(id);

@@ -64,10 +64,13 @@ export {
 } from './repositories/ledger';
 export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
+export type { SimProfileRecord, NewSimProfile, SimsRepository } from './repositories/sims';
 export {
   AP_STATUSES,
+  AP_PERMISSIONS,
   TRANSACTION_STATES,
   type ApStatus,
+  type ApPermission,
   type ApRecord,
   type NewAp,
   type TransactionState,

@@ -1,5 +1,5 @@
-import { openPkiTokens, initTestPki, simRequest, type PkiTokens, type TestPki } from '../../pki/ca/support/pki-fixture';
-import { ISSUING_CA, ROOT_CA, RegistrationAuthority, hsmSigner, parseCertificate, parseCrl, trustAnchorFromCertificate, type CmsSigner } from '../../../src/pki';
+import { openPkiTokens, initTestPki, lastSimKeyLabel, simRequest, type PkiTokens, type TestPki } from '../../pki/ca/support/pki-fixture';
+import { ISSUING_CA, ROOT_CA, RegistrationAuthority, hsmSigner, parseCertificate, parseCrl, trustAnchorFromCertificate, type CmsSigner, type RegistrationAuthorityOptions } from '../../../src/pki';
 import { startHttpServer, type RunningHttpServer } from '../../../src/api/http-server';
 import { startMss, type RunningMss } from '../../../src/api/mss';
 import { addAp } from '../../../src/mss/aps/registry';
@@ -38,13 +38,20 @@ export interface MssFixture {
   close(): Promise<void>;
 }
 
-export async function startMssFixture(name: string, engine: StoreEngineCase = sqliteEngine): Promise<MssFixture> {
+export interface MssFixtureOptions {
+  /** The RA's audit hook (the platform's is src/cli/ra-audit.ts). */
+  readonly recordRaEvent?: RegistrationAuthorityOptions['record'];
+}
+
+export async function startMssFixture(name: string, engine: StoreEngineCase = sqliteEngine, options: MssFixtureOptions = {}): Promise<MssFixture> {
   const tokens = await openPkiTokens(`mss-${name}`);
   const fx = await engine.fresh();
   const pki = await initTestPki(tokens.platform, fx.store);
-  const ra = new RegistrationAuthority({ store: fx.store, issuer: async () => pki.cas.issuing });
+  const ra = new RegistrationAuthority({ store: fx.store, issuer: async () => pki.cas.issuing, ...(options.recordRaEvent !== undefined ? { record: options.recordRaEvent } : {}) });
   const authRequest = await simRequest(tokens.sim, { type: 'EC', curve: 'P-256' }, 'CN=auth');
+  const authLabel = lastSimKeyLabel();
   const signRequest = await simRequest(tokens.sim, { type: 'EC', curve: 'P-256' }, 'CN=sign');
+  const signLabel = lastSimKeyLabel();
   const registered = await ra.register({
     identity: { givenName: 'Mari', familyName: 'Maasikas', nationalId: '48001010000', birthDate: '1980-01-01' },
     msisdn: MSISDN.approve,
@@ -57,7 +64,7 @@ export async function startMssFixture(name: string, engine: StoreEngineCase = sq
   const chain = [pki.init.issuing.certificate];
   const signer = async (label: string, certificate: Buffer): Promise<CmsSigner> =>
     hsmSigner(tokens.sim, (await tokens.sim.findKeyPair({ label })).privateKey, { algorithm: 'ES256', certificate, chain });
-  const keys = { authentication: await signer('sim-key-1', registered.authentication.der), signature: await signer('sim-key-2', registered.signature.der) };
+  const keys = { authentication: await signer(authLabel, registered.authentication.der), signature: await signer(signLabel, registered.signature.der) };
   const approver = new ScriptedApprover([
     { msisdn: MSISDN.approve, keys, script: { act: 'approve' } },
     { msisdn: MSISDN.cancel, keys, script: { act: 'cancel' } },
@@ -82,7 +89,7 @@ export async function startMssFixture(name: string, engine: StoreEngineCase = sq
       return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => parseCrl(c.der)) };
     },
   };
-  const mss = startMss({ repo: fx.store.mss, events: fx.store.events, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100, validation, config: { mssMaxRequestBytes: 256 * 1024, mssInstantWindowSeconds: 300, mssDefaultTimeoutSeconds: 30 } });
+  const mss = startMss({ repo: fx.store.mss, events: fx.store.events, approver, logger, publicUrl: () => url, msspUri: 'http://mssp.test', notificationFirstRetryMs: 100, validation, registrationAuthority: ra, config: { mssMaxRequestBytes: 256 * 1024, mssInstantWindowSeconds: 300, mssDefaultTimeoutSeconds: 30 } });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: [], routes: mss.routes, logger });
   url = server.url;
   return {

@@ -289,8 +289,8 @@ describe('MSS_Handshake and MSS_Registration', () => {
     expect(res.body).not.toContain('example.invalid');
   });
 
-  it('registration is not offered over TS 102 204: 407 REGISTRATION_NOK', async () => {
-    expect(faultCodeOf((await call({ kind: 'MSS_RegistrationReq', ...header(), mobileUser: { msisdn: MSISDN.approve } })).body)).toBe(407);
+  it('registration by an AP without the registration permission: 104 (registration itself: registration.spec.ts)', async () => {
+    expect(faultCodeOf((await call({ kind: 'MSS_RegistrationReq', ...header(), mobileUser: { msisdn: MSISDN.approve } })).body)).toBe(104);
   });
 });
 

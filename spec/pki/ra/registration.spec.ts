@@ -107,6 +107,28 @@ describe.each(STORE_ENGINES)('registration authority on %s', (engine, engineCase
     await expect(ra.resolve({ msisdn: '+37255512345', label: 'bank' })).resolves.toBe(bank.mid);
   });
 
+  it('a registration pending activation has both certificates on hold until activate; it may be revoked but not suspended or activated twice', async () => {
+    const pending = await ra.register(await input({ msisdn: '+37255519999', label: 'pending', mode: 'remote', pendingActivation: true }));
+    expect(pending.status).toBe('pending');
+    const held = await ra.view(pending.mid);
+    expect(held.current).toMatchObject({ event: 'registered', status: 'pending' });
+    // RFC 5280 CRLReason certificateHold (6).
+    expect(held.certificates.map((c) => [c.record.profile, c.status?.status, c.status?.reason])).toEqual([
+      ['citizen-auth', 'hold', 6],
+      ['citizen-sign', 'hold', 6],
+    ]);
+    await expect(ra.suspend({ mid: pending.mid, officer: 'officer-7' })).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+    const active = await ra.activate({ mid: pending.mid, officer: 'ap:http://bank.example' });
+    expect(active.current).toMatchObject({ event: 'activated', status: 'active', actor: 'ap:http://bank.example' });
+    expect(active.certificates.map((c) => c.status?.status)).toEqual(['good', 'good']);
+    await expect(ra.activate({ mid: pending.mid, officer: 'officer-7' })).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+
+    const another = await ra.register(await input({ msisdn: '+37255519998', label: 'pending', mode: 'remote', pendingActivation: true }));
+    const revoked = await ra.revoke({ mid: another.mid, officer: 'officer-7', reason: 'cessationOfOperation' });
+    expect(revoked.current.status).toBe('revoked');
+    expect(revoked.certificates.map((c) => c.status?.status)).toEqual(['revoked', 'revoked']);
+  });
+
   it('refuses bad identity data, MSISDNs and requests with a typed error', async () => {
     const cases: [Partial<RegistrationInput>, string][] = [
       [{ msisdn: '5551234' }, 'INVALID_MSISDN'],

@@ -20,15 +20,18 @@ function scalar(value: Json | undefined): string | undefined {
 export function jsonMessageNode(name: string, value: Json, depth = 0): MessageNode {
   if (depth > MAX_DEPTH) throw new MssFault(101, 'the JSON is nested too deeply');
   const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  const children = (child: string): MessageNode[] => {
+    const v = object?.[child];
+    if (v === undefined || v === null) return [];
+    const items = Array.isArray(v) ? v : [v];
+    return items.map((item) => jsonMessageNode(child, item, depth + 1));
+  };
   return {
     name,
     attribute: (attr) => (object ? scalar(object[attr]) : undefined),
-    children: (child) => {
-      const v = object?.[child];
-      if (v === undefined || v === null) return [];
-      const items = Array.isArray(v) ? v : [v];
-      return items.map((item) => jsonMessageNode(child, item, depth + 1));
-    },
+    children,
+    // JSON has no namespaces: an extension element is a key with its local name, as in the XML.
+    extension: (_namespace, child) => children(child),
     text: () => (object ? scalar(object.value) : scalar(value)),
   };
 }

@@ -71,8 +71,32 @@ const SCHEMAS: Record<string, unknown> = {
   MSS_ReceiptResp: message({ Status: ref('Status') }),
   MSS_ProfileReq: message({ MobileUser: ref('MobileUser') }, ['MobileUser']),
   MSS_ProfileResp: message({ SignatureProfile: { type: 'array', items: ref('MssURI') }, Status: ref('Status') }),
-  MSS_RegistrationReq: message({ MobileUser: ref('MobileUser'), CertificateURI: str, X509Certificate: str }, ['MobileUser']),
-  MSS_RegistrationResp: message({ Status: ref('Status') }),
+  MSS_RegistrationReq: message(
+    {
+      MobileUser: ref('MobileUser'),
+      CertificateURI: str,
+      X509Certificate: str,
+      // <reg:Registration> of urn:mssp-platform:registration:1 (src/mss/messages/REGISTRATION.md), without a namespace.
+      Registration: {
+        type: 'object',
+        description: 'register: the identity the AP checked and the SIM keys\' PKCS#10 requests (base64 DER); activate: makes that registration usable',
+        properties: {
+          Action: { enum: ['register', 'activate'] },
+          GivenName: str,
+          FamilyName: str,
+          NationalId: str,
+          BirthDate: { type: 'string', format: 'date' },
+          Label: str,
+          AuthenticationRequest: { type: 'string', contentEncoding: 'base64' },
+          SignatureRequest: { type: 'string', contentEncoding: 'base64' },
+          MobileId: str,
+        },
+        required: ['Action'],
+      },
+    },
+    ['MobileUser'],
+  ),
+  MSS_RegistrationResp: message({ Status: ref('Status'), CertificateURI: str, X509Certificate: { type: 'string', contentEncoding: 'base64' }, PublicKey: str }),
   MSS_HandshakeReq: message({ SecureMethods: { type: 'object' }, Certificates: { type: 'object' }, RootCAs: { type: 'object' }, SignatureAlgList: { type: 'object' } }, [
     'SecureMethods',
     'Certificates',

@@ -17,12 +17,16 @@ export class SoapProtocolFault extends Error {
   }
 }
 
-/** Adapts a parsed element to the neutral MessageNode; only children in the TS 102 204 namespace are seen. */
-export function xmlMessageNode(element: XmlElement): MessageNode {
+/**
+ * Adapts a parsed element to the neutral MessageNode; only children in the element's own namespace (TS 102 204's
+ * at the top) are seen, and those of another through `extension`.
+ */
+export function xmlMessageNode(element: XmlElement, ns: string = MSS_NS): MessageNode {
   return {
     name: element.local,
     attribute: (name) => element.attributes.get(name),
-    children: (name) => element.children.filter((c) => c.ns === MSS_NS && c.local === name).map(xmlMessageNode),
+    children: (name) => element.children.filter((c) => c.ns === ns && c.local === name).map((c) => xmlMessageNode(c, ns)),
+    extension: (namespace, name) => element.children.filter((c) => c.ns === namespace && c.local === name).map((c) => xmlMessageNode(c, namespace)),
     text: () => (element.children.length === 0 ? element.text : undefined),
   };
 }

@@ -6,10 +6,12 @@ import type {
   MssMessage,
   MssSignature,
   MssUri,
+  RegistrationPayload,
   SecureMethods,
   Status,
 } from '../../mss/messages/types';
 import { MSS_NS, SOAP12_ENVELOPE_NS } from '../errors/soap-fault';
+import { REGISTRATION_NS } from '../../mss/messages/registration';
 
 /**
  * TS 102 204 messages to XML, children in the schema's order (xmllint checks every one in the tests).
@@ -88,6 +90,23 @@ function list(name: string, item: string, values: readonly string[]): string {
   return el(name, {}, ...values.map((v) => leaf(item, v)));
 }
 
+/** `<reg:Registration>` in MSS_RegistrationReq's xs:any slot (src/mss/messages/REGISTRATION.md). */
+function registration(p: RegistrationPayload | undefined): string | undefined {
+  if (!p) return undefined;
+  const reg = (name: string, value: string | undefined): string => (value === undefined ? '' : `<reg:${name}>${escapeText(value)}</reg:${name}>`);
+  const inner =
+    p.action === 'activate'
+      ? reg('MobileId', p.mobileId)
+      : reg('GivenName', p.givenName) +
+        reg('FamilyName', p.familyName) +
+        reg('NationalId', p.nationalId) +
+        reg('BirthDate', p.birthDate) +
+        reg('Label', p.label) +
+        reg('AuthenticationRequest', p.authenticationRequest) +
+        reg('SignatureRequest', p.signatureRequest);
+  return `<reg:Registration xmlns:reg="${REGISTRATION_NS}" Action="${p.action}">${inner}</reg:Registration>`;
+}
+
 const iso = (d: Date | undefined): string | undefined => d?.toISOString();
 
 /** The attributes and leading children every message has (MessageAbstractType). */
@@ -145,7 +164,7 @@ function body(m: MssMessage): { attrs: Attrs; content: (string | undefined)[] } 
     case 'MSS_RegistrationReq':
       return {
         attrs: {},
-        content: [mobileUser(m.mobileUser), leaf('CertificateURI', m.certificateUri), leaf('X509Certificate', m.x509Certificate)],
+        content: [mobileUser(m.mobileUser), leaf('CertificateURI', m.certificateUri), leaf('X509Certificate', m.x509Certificate), registration(m.registration)],
       };
     case 'MSS_RegistrationResp':
       return {

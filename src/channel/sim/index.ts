@@ -12,3 +12,5 @@ export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, SharedCounters, no
 export type { CounterSource, SharedCounterStore, SimDirectory, SimProfile } from './profiles';
 export { POR_CLAIM_TOPIC, POR_TOPIC, parseRelayClaim, parseRelayedPor } from './por-relay';
 export type { PorRelay, RelayClaim, RelayStats, RelayTopic, RelayedPor } from './por-relay';
+export { PERSONALISATION_FORMAT, PersonalisationError, readPersonalisationLine } from './personalisation';
+export type { PersonalisationLine, WrappedOtaKey } from './personalisation';

@@ -1,4 +1,4 @@
-import type { ApRecord, MssRepository } from '../../store';
+import { AP_PERMISSIONS, type ApPermission, type ApRecord, type MssRepository } from '../../store';
 import { parseIpAllowList } from './ip-allow';
 import { hashApPassword } from './password';
 
@@ -11,6 +11,8 @@ export interface NewApInput {
   readonly formats?: readonly string[];
   readonly notificationUrl?: string;
   readonly ratePerSecond?: number;
+  /** Beyond signatures: `registration` lets it register and activate mobile IDs (MSS_Registration). */
+  readonly permissions?: readonly string[];
 }
 
 /** A registration the operator got wrong: the CLI prints it and exits non-zero. */
@@ -47,6 +49,11 @@ export async function addAp(repo: Pick<MssRepository, 'insertAp'>, input: NewApI
   for (const p of input.profiles) checkUrl(p, 'signature profile');
   const rate = input.ratePerSecond ?? 50;
   if (!Number.isInteger(rate) || rate < 1) throw new ApRegistryError('the rate limit must be a positive integer');
+  const permissions = (input.permissions ?? []).map((p): ApPermission => {
+    const known = AP_PERMISSIONS.find((k) => k === p);
+    if (known === undefined) throw new ApRegistryError(`unknown permission "${p.slice(0, 40)}" (known: ${AP_PERMISSIONS.join(', ')})`);
+    return known;
+  });
   return repo.insertAp({
     apId: input.apId,
     passwordHash: await hashApPassword(input.password),
@@ -56,5 +63,6 @@ export async function addAp(repo: Pick<MssRepository, 'insertAp'>, input: NewApI
     formats: input.formats ?? [PKCS7],
     notificationUrl: input.notificationUrl !== undefined ? checkUrl(input.notificationUrl, 'notification URL') : null,
     ratePerSecond: rate,
+    permissions,
   });
 }

@@ -8,6 +8,11 @@ export interface MessageNode {
   attribute(name: string): string | undefined;
   /** Children with this name, in document order; elements of other namespaces are not seen. */
   children(name: string): readonly MessageNode[];
+  /**
+   * Children in another namespace, for a schema's xs:any slot (the JSON binding, having no namespaces, sees
+   * them as plain keys); their own children are then those of that namespace.
+   */
+  extension(namespace: string, name: string): readonly MessageNode[];
   /** Character content, undefined when the node is not a leaf. */
   text(): string | undefined;
 }

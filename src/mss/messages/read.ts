@@ -1,5 +1,6 @@
 import { MssFault, isStatusCode } from '../status';
 import type { MessageNode } from './node';
+import { readRegistrationPayload } from './registration';
 import {
   MESSAGING_MODES,
   PROFILE_COMPARISONS,
@@ -290,12 +291,16 @@ export function readRequest(kind: RequestKind, node: MessageNode, limits: ReadLi
       const certificateUri = textOf(node, 'CertificateURI');
       const certificate = textOf(node, 'X509Certificate');
       if (certificate !== undefined && !BASE64.test(certificate)) throw wrong('X509Certificate');
+      const header = readHeader(node);
+      const mobileUser = readMobileUserWithMsisdn(required(node, 'MobileUser'));
+      const registration = readRegistrationPayload(node);
       return {
         kind,
-        ...readHeader(node),
-        mobileUser: readMobileUserWithMsisdn(required(node, 'MobileUser')),
+        ...header,
+        mobileUser,
         ...(certificateUri !== undefined ? { certificateUri: parseUri(certificateUri, 'CertificateURI') } : {}),
         ...(certificate !== undefined ? { x509Certificate: certificate.replace(/\s+/g, '') } : {}),
+        ...(registration !== undefined ? { registration } : {}),
       };
     }
     case 'MSS_HandshakeReq':

@@ -144,12 +144,34 @@ export interface ProfileResp extends MessageHeader {
   readonly status: Status;
 }
 
+/**
+ * Our content of MSS_RegistrationReq's open slot (xs:any ##other): `<reg:Registration>` in REGISTRATION_NS,
+ * described in src/mss/messages/REGISTRATION.md. `register` carries the identity the AP checked and two PKCS#10
+ * requests made in the SIM; `activate` makes a registration of that AP usable.
+ */
+export type RegistrationPayload =
+  | {
+      readonly action: 'register';
+      readonly givenName: string;
+      readonly familyName: string;
+      readonly nationalId: string;
+      /** YYYY-MM-DD */
+      readonly birthDate: string;
+      readonly label?: string;
+      /** base64 DER PKCS#10 of the SIM's authentication key. */
+      readonly authenticationRequest: string;
+      /** base64 DER PKCS#10 of the SIM's signature (non-repudiation) key. */
+      readonly signatureRequest: string;
+    }
+  | { readonly action: 'activate'; readonly mobileId?: string };
+
 export interface RegistrationReq extends MessageHeader {
   readonly kind: 'MSS_RegistrationReq';
   readonly mobileUser: MobileUser;
   readonly certificateUri?: string;
   /** base64 DER */
   readonly x509Certificate?: string;
+  readonly registration?: RegistrationPayload;
 }
 
 export interface RegistrationResp extends MessageHeader {

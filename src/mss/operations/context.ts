@@ -7,7 +7,7 @@ import type { ApCheckContext } from '../aps/authenticate';
 import type { MeshMember, MessageHeader } from '../messages/types';
 import type { SignatureProfile } from '../profiles';
 import type { SignatureValidation } from '../validation';
-import type { SignatureTimeStamper } from '../../pki';
+import type { RegistrationAuthority, SignatureTimeStamper } from '../../pki';
 import { MssFault, statusName, type StatusCode } from '../status';
 import type { TransactionEndings } from '../transaction-endings';
 
@@ -35,6 +35,8 @@ export interface OperationContext {
   readonly audit: MssAudit | undefined;
   /** The platform TSA for the time-stamp additional service; without it that service is refused. */
   readonly signatureTimeStamper: SignatureTimeStamper | undefined;
+  /** The RA behind MSS_Registration; without it registration is refused (407). */
+  readonly registrationAuthority: RegistrationAuthority | undefined;
 }
 
 /** What the audit log needs from the service, and what it keeps as evidence of a signature. */

@@ -1,5 +1,5 @@
 import type { ApRecord } from '../../store';
-import type { HandshakeReq, HandshakeResp, ProfileReq, ProfileResp, ReceiptReq, ReceiptResp, RegistrationReq, RegistrationResp, StatusReq, StatusResp } from '../messages/types';
+import type { HandshakeReq, HandshakeResp, ProfileReq, ProfileResp, ReceiptReq, ReceiptResp, StatusReq, StatusResp } from '../messages/types';
 import { MssFault, STATUS_CODES } from '../status';
 import { answerHeader, endTransaction, newMsspTransId, ownTransaction, type OperationContext } from './context';
 import { finalStatus } from './signature';
@@ -43,14 +43,6 @@ export async function mssProfileQuery(ctx: OperationContext, ap: ApRecord, req: 
   if (!user) throw new MssFault(105, 'no such MSISDN');
   const profiles = ctx.profiles.filter((p) => user.keys.includes(p.key) && ap.profiles.includes(p.uri)).map((p) => ({ mssUri: p.uri }));
   return { kind: 'MSS_ProfileResp', ...answerHeader(ctx, req), signatureProfiles: profiles, status: { code: 100, message: STATUS_CODES[100].name } };
-}
-
-/**
- * MSS_Registration reaches the RA in a later step; until then it is refused as the spec's REGISTRATION_NOK so an
- * AP learns it cannot register here rather than getting a generic error.
- */
-export function mssRegistration(_ctx: OperationContext, _ap: ApRecord, _req: RegistrationReq): Promise<RegistrationResp> {
-  return Promise.reject(new MssFault(407, 'registration over TS 102 204 is not offered by this MSSP'));
 }
 
 /** MSS_Handshake: we secure no method with XML signatures or encryption; the algorithms we match are listed. */

@@ -36,6 +36,11 @@ export interface RegistrationInput {
   readonly authenticationRequest: Uint8Array;
   /** PKCS#10 (DER or PEM) for the signature key. */
   readonly signatureRequest: Uint8Array;
+  /**
+   * Registered but not yet usable: the mID is 'pending' and both certificates are issued on hold
+   * (certificateHold) until `activate`. A relying party registering over TS 102 204 does it in these two steps.
+   */
+  readonly pendingActivation?: boolean;
 }
 
 export interface IssuedPair {
@@ -49,6 +54,7 @@ export interface RegistrationResult extends IssuedPair {
   readonly label: string;
   readonly registrationMode: 'in-person' | 'remote';
   readonly maxLevel: 3 | 4;
+  readonly status: 'pending' | 'active';
 }
 
 export interface CertificateView {
@@ -117,7 +123,8 @@ interface Transition {
 const TRANSITIONS = {
   suspend: { from: ['active'], to: 'suspended' },
   reinstate: { from: ['suspended'], to: 'active' },
-  revoke: { from: ['active', 'suspended'], to: 'revoked' },
+  revoke: { from: ['pending', 'active', 'suspended'], to: 'revoked' },
+  activate: { from: ['pending'], to: 'active' },
   renew: { from: ['active'], to: 'active' },
   changeMsisdn: { from: ['active'], to: 'active' },
 } as const satisfies Record<string, Transition>;
@@ -142,20 +149,35 @@ export class RegistrationAuthority {
     await this.ensureKeysFree(keys, undefined);
     const mid = newMid();
     const issued = await this.issuePair(mid, identity, msisdn, keys);
+    const status = input.pendingActivation === true ? 'pending' : 'active';
     await this.store.transaction(async (tx) => {
       await tx.mobileIds.insertMobileId({ mid, label, ...identity, registrationMode: mode, maxLevel: maxLevelFor(mode), officer });
       await this.recordPair(tx, mid, issued, officer);
-      await tx.mobileIds.insertEvent({ mid, event: 'registered', msisdn, status: 'active', reason: null, actor: officer, details: details(issued) });
+      if (status === 'pending') {
+        // Issued and at once on hold: OCSP and the CRL say certificateHold until the activation lifts it.
+        const step: Step = { tx, officer, changed: [] };
+        for (const cert of [issued.authentication, issued.signature]) {
+          await this.setStatus(step, { issuerCa: issued.ca.name, serial: cert.serialHex, mid }, { action: 'hold' }, 'pending activation');
+        }
+      }
+      await tx.mobileIds.insertEvent({ mid, event: 'registered', msisdn, status, reason: null, actor: officer, details: details(issued) });
       await this.options.record?.(tx, {
         action: 'registration.create',
         officer,
         subject: mid,
         outcome: 'ok',
-        details: { msisdn, label, registrationMode: mode, maxLevel: maxLevelFor(mode), authentication: issued.authentication.serialHex, signature: issued.signature.serialHex },
+        details: { msisdn, label, registrationMode: mode, maxLevel: maxLevelFor(mode), status, authentication: issued.authentication.serialHex, signature: issued.signature.serialHex },
       });
     });
     this.notify(issued);
-    return { mid, msisdn, label, registrationMode: mode, maxLevel: maxLevelFor(mode), authentication: issued.authentication, signature: issued.signature };
+    return { mid, msisdn, label, registrationMode: mode, maxLevel: maxLevelFor(mode), status, authentication: issued.authentication, signature: issued.signature };
+  }
+
+  /** The second step of a registration made with pendingActivation: the held certificates become good. */
+  activate(input: LifecycleInput): Promise<MobileIdView> {
+    return this.lifecycle(input, 'activate', 'activated', null, async (step, certs) => {
+      for (const c of certs) if (c.status?.status === 'hold') await this.setStatus(step, c.record, { action: 'reinstate' }, input.note);
+    });
   }
 
   /** Suspends the mID: both certificates go on hold (certificateHold). */
@@ -298,7 +320,7 @@ export class RegistrationAuthority {
     }
   }
 
-  private async setStatus(step: Step, record: CertificateRecord, change: StatusChange, note?: string): Promise<void> {
+  private async setStatus(step: Step, record: Pick<CertificateRecord, 'issuerCa' | 'serial' | 'mid'>, change: StatusChange, note?: string): Promise<void> {
     await changeStatus(step.tx, { issuerCa: record.issuerCa, serial: record.serial, change, actor: step.officer, ...(note !== undefined ? { note } : {}), at: this.clock() });
     step.changed.push([record.issuerCa, record.serial]);
     await this.options.record?.(step.tx, {

@@ -8,7 +8,8 @@ import { run, type Db } from './db';
 
 export const REGISTRATION_MODES = ['in-person', 'remote'] as const;
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
-export const MOBILE_ID_STATUSES = ['active', 'suspended', 'revoked'] as const;
+// 'pending': registered by an AP over TS 102 204, certificates on hold until the AP activates it.
+export const MOBILE_ID_STATUSES = ['pending', 'active', 'suspended', 'revoked'] as const;
 export type MobileIdStatus = (typeof MOBILE_ID_STATUSES)[number];
 
 export interface MobileIdRecord {

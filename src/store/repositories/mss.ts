@@ -5,6 +5,9 @@ import { run, type Db } from './db';
 
 export const AP_STATUSES = ['active', 'disabled'] as const;
 export type ApStatus = (typeof AP_STATUSES)[number];
+/** What an AP may do besides MSS_Signature and its queries (migration 0022). */
+export const AP_PERMISSIONS = ['registration'] as const;
+export type ApPermission = (typeof AP_PERMISSIONS)[number];
 
 export interface ApRecord {
   readonly apId: string;
@@ -15,10 +18,11 @@ export interface ApRecord {
   readonly formats: readonly string[];
   readonly notificationUrl: string | null;
   readonly ratePerSecond: number;
+  readonly permissions: readonly ApPermission[];
   readonly status: ApStatus;
   readonly createdAt: Date;
 }
-export type NewAp = Omit<ApRecord, 'createdAt' | 'status'> & { readonly status?: ApStatus };
+export type NewAp = Omit<ApRecord, 'createdAt' | 'status' | 'permissions'> & { readonly status?: ApStatus; readonly permissions?: readonly ApPermission[] };
 
 export const TRANSACTION_STATES = ['outstanding', 'completed', 'failed', 'expired'] as const;
 export type TransactionState = (typeof TRANSACTION_STATES)[number];
@@ -82,6 +86,7 @@ interface ApRow {
   formats: string;
   notification_url: string | null;
   rate_per_second: unknown;
+  permissions: string;
   status: string;
   created_at: unknown;
 }
@@ -116,6 +121,14 @@ function text(value: string, what: string, max: number): string {
 }
 
 const isApStatus = (v: string): v is ApStatus => (AP_STATUSES as readonly string[]).includes(v);
+const isApPermission = (v: string): v is ApPermission => (AP_PERMISSIONS as readonly string[]).includes(v);
+
+function permissionList(json: string, apId: string): ApPermission[] {
+  const list = stringList(json, 'mss_aps.permissions');
+  const unknown = list.find((p) => !isApPermission(p));
+  if (unknown !== undefined) throw new StoreError('VALUE_OUT_OF_RANGE', `AP ${apId} has an unknown permission ${unknown}`);
+  return list as ApPermission[];
+}
 const isState = (v: string): v is TransactionState => (TRANSACTION_STATES as readonly string[]).includes(v);
 
 export function mssRepository(db: Db): MssRepository {
@@ -134,6 +147,7 @@ export function mssRepository(db: Db): MssRepository {
       formats: stringList(row.formats, 'mss_aps.formats'),
       notificationUrl: row.notification_url,
       ratePerSecond: Number(codec.integerFromDb(row.rate_per_second, 'mss_aps.rate_per_second')),
+      permissions: permissionList(row.permissions, row.ap_id),
       status: row.status,
       createdAt: date(row.created_at, 'mss_aps.created_at'),
     };
@@ -173,6 +187,8 @@ export function mssRepository(db: Db): MssRepository {
     async insertAp(ap) {
       const createdAt = new Date();
       const status = ap.status ?? 'active';
+      const permissions = [...new Set(ap.permissions ?? [])];
+      for (const p of permissions) if (!isApPermission(p)) throw new StoreError('VALUE_OUT_OF_RANGE', `unknown AP permission ${String(p)}`);
       if (!Number.isInteger(ap.ratePerSecond) || ap.ratePerSecond < 1) throw new StoreError('VALUE_OUT_OF_RANGE', 'rate limit must be a positive integer');
       await run(
         db,
@@ -185,11 +201,12 @@ export function mssRepository(db: Db): MssRepository {
           formats: JSON.stringify(ap.formats),
           notification_url: ap.notificationUrl,
           rate_per_second: ap.ratePerSecond,
+          permissions: JSON.stringify(permissions),
           status,
           created_at: codec.dateToDb(createdAt, 'mss_aps.created_at'),
         }),
       );
-      return { ...ap, status, createdAt };
+      return { ...ap, permissions, status, createdAt };
     },
     findAp,
     async listAps() {

@@ -85,6 +85,11 @@ export async function simRequest(sim: Hsm, spec: KeyPairSpec = { type: 'EC', cur
   return Buffer.from(csr.rawData);
 }
 
+/** The token label of the key pair the newest simRequest made (labels count up per test file). */
+export function lastSimKeyLabel(): string {
+  return `sim-key-${simKeyCounter}`;
+}
+
 /** A request made with a software key (for key types a SoftHSM2 token will not make, like RSA-1024). */
 export async function softwareRequest(algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams): Promise<Buffer> {
   const crypto = webcrypto;
