@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { hashEvidence, type AuditLog } from '../../audit';
 import type { Logger } from '../../log';
-import { isStoreError, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
+import { FINAL_OFFER_STATES, isStoreError, type OfferCursor, type Repositories, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
 import type { ApprovalOutcome, ApprovalSignatureVerifier, CitizenApprover, PayerDirectory } from '../approval-port';
 import { MpsError, type MpsErrorCode } from '../errors';
 import type { Ledger, TransferView } from '../ledger';
@@ -62,17 +62,36 @@ export interface OfferServiceOptions {
    * When given, every state the offer reaches is an audit entry (`payment.event`, subject `offer:<id>`) whose
    * evidence hash is the citizen's signature when there is one, else the offer's canonical bytes, and whose
    * details name the transfer: so the evidence for a payment links who approved, what they approved, and the money.
+   * The entry is written in the transaction that records the state, so a crash cannot leave one without the other.
    */
-  readonly audit?: Pick<AuditLog, 'append'>;
+  readonly audit?: Pick<AuditLog, 'appendIn'>;
   /** Longest offer life accepted. Default 15 minutes. */
   readonly maxOfferMs?: number;
 }
 
-const FINAL: readonly OfferStateName[] = ['paid', 'refused', 'cancelled', 'expired', 'failed'];
+const FINAL: readonly OfferStateName[] = FINAL_OFFER_STATES;
+const RECOVERY_PAGE = 200;
 const MSISDN = /^\+[1-9]\d{6,14}$/;
 const DEFAULT_MAX_OFFER_MS = 15 * 60_000;
 
 export const offerTransferId = (offerId: string): string => `offer.${offerId}`;
+
+/** What one recovery pass did. `waiting` offers are still within their time and were left to their phone. */
+export interface RecoveryReport {
+  readonly examined: number;
+  readonly paid: number;
+  readonly ended: number;
+  readonly waiting: number;
+  /** Offers whose recovery threw something other than a refusal (logged; the next pass tries again). */
+  readonly errors: number;
+  /** Ledger reservations released because they lapsed (offers' or anyone's). */
+  readonly lapsedReservations: number;
+}
+
+export interface RecoverySweep {
+  /** Stops the timer and waits for a pass under way. */
+  stop(): Promise<void>;
+}
 
 export class OfferService {
   private readonly o: OfferServiceOptions;
@@ -222,12 +241,109 @@ export class OfferService {
       });
       booked = await this.o.ledger.commit(transferId);
     } catch (err) {
+      // The ledger's stored expiry decides, on every node alike: a commit after it is refused and the hold released.
+      if (err instanceof MpsError && err.code === 'RESERVATION_EXPIRED') return this.end(offer, 'expired', err.code, err.message);
       if (err instanceof MpsError) return this.end(offer, 'failed', err.code, err.message);
       throw err;
     }
-    await this.step(offer, 'paid', booked.id, null, null);
+    if (!(await this.step(offer, 'paid', booked.id, null, null))) {
+      const now = await this.view(offer.id);
+      // The money is committed, so no other final state can be right; only a bug elsewhere gets here.
+      if (now.state !== 'paid') this.o.logger?.error({ component: 'mps.offers', offer: offer.id, transfer: booked.id, state: now.state }, 'offer ended otherwise although its transfer is committed');
+      return now;
+    }
     this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: booked.id }, 'offer paid');
     return this.view(offer.id);
+  }
+
+  /**
+   * Finishes what a crash (of this node or another) left half done, the same way whichever node runs it and however
+   * many run it at once: an approved offer is booked (the ledger's idempotency by transfer id books it once; a
+   * reservation past the offer's expiry is released and the offer expires), an offer not yet sent or still awaiting
+   * the phone past its expiry expires, and lapsed reservations are released. Offers still within their time are
+   * left to their phone. Two nodes racing to end one offer cannot both win: the store keeps one final state.
+   */
+  async recover(): Promise<RecoveryReport> {
+    let examined = 0;
+    let paid = 0;
+    let ended = 0;
+    let waiting = 0;
+    let errors = 0;
+    let after: OfferCursor | undefined;
+    for (;;) {
+      const page = await this.o.store.offers.unfinished(RECOVERY_PAGE, after);
+      for (const offer of page) {
+        examined += 1;
+        try {
+          const outcome = await this.settle(offer);
+          if (outcome === 'paid') paid += 1;
+          else if (outcome === 'waiting') waiting += 1;
+          else ended += 1;
+        } catch (err) {
+          errors += 1;
+          this.o.logger?.error({ component: 'mps.offers', offer: offer.id, err: (err as Error).message }, 'offer recovery failed; the next pass retries');
+        }
+      }
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < RECOVERY_PAGE) break;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+    const lapsedReservations = await this.o.ledger.expireDue();
+    const report: RecoveryReport = { examined, paid, ended, waiting, errors, lapsedReservations };
+    if (examined > waiting || lapsedReservations > 0 || errors > 0) this.o.logger?.info({ component: 'mps.offers', ...report }, 'offer recovery pass');
+    return report;
+  }
+
+  /**
+   * Runs recover() now and then every `intervalMs`, one pass at a time; the timer does not keep the process alive.
+   * A failed pass is logged and the next one tries again.
+   */
+  startSweep(intervalMs: number): RecoverySweep {
+    if (!Number.isSafeInteger(intervalMs) || intervalMs < 10) throw new MpsError('INVALID_REQUEST', 'the recovery interval is a whole number of milliseconds, at least 10');
+    let running: Promise<void> | undefined;
+    let stopped = false;
+    const pass = (): void => {
+      if (running !== undefined || stopped) return;
+      running = this.recover()
+        .then(
+          () => undefined,
+          (err: unknown) => this.o.logger?.error({ component: 'mps.offers', err: (err as Error).message }, 'offer recovery pass failed'),
+        )
+        .finally(() => {
+          running = undefined;
+        });
+    };
+    const timer = setInterval(pass, intervalMs);
+    timer.unref();
+    pass();
+    return {
+      stop: async () => {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
+
+  private async settle(offer: OfferRecord): Promise<'paid' | 'ended' | 'waiting'> {
+    const current = await this.view(offer.id);
+    switch (current.state) {
+      case 'approved': {
+        const done = await this.book(offer);
+        return done.state === 'paid' ? 'paid' : 'ended';
+      }
+      case 'created':
+        if (!this.expired(offer)) return 'waiting';
+        await this.end(offer, 'expired', 'OFFER_EXPIRED', 'the offer expired before it was sent');
+        return 'ended';
+      case 'sent':
+        if (!this.expired(offer)) return 'waiting';
+        await this.end(offer, 'expired', 'APPROVAL_TIMEOUT', 'no answer from the phone before the offer expired');
+        return 'ended';
+      default:
+        // Another node ended it since the page was read.
+        return 'ended';
+    }
   }
 
   /**
@@ -274,16 +390,26 @@ export class OfferService {
     };
   }
 
-  /** Records a state; when another node recorded it first, that is not an error (theirs stands). */
-  private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+  /**
+   * Records a state and its audit entry in one transaction. Returns false when another node recorded that state, or
+   * another final state, first: that is not an error (theirs stands, and it wrote the audit entry).
+   */
+  private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<boolean> {
     try {
-      await this.o.store.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
+      await this.o.store.transaction(async (tx) => {
+        await tx.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
+        await this.audited(tx, offer, state, transferId, detail, signature);
+      });
     } catch (err) {
       if (!isStoreError(err, 'UNIQUE_VIOLATION')) throw err;
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private async audited(tx: Repositories, offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
     if (this.o.audit !== undefined) {
-      await this.o.audit.append({
+      await this.o.audit.appendIn(tx, {
         actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
         action: 'payment.event',
         subject: `offer:${offer.id}`,
