@@ -177,7 +177,8 @@ export class OfferService {
     const current = await this.view(id);
     if (current.state !== 'created') throw new MpsError('OFFER_STATE', `offer ${id} is ${current.state}`);
     if (this.expired(offer)) return this.end(offer, 'expired', 'OFFER_EXPIRED', 'the offer expired before it was sent');
-    await this.step(offer, 'sent', null, null, null);
+    // Two nodes told to run the same offer: the one that records "sent" asks the phone, the other stops here.
+    if (!(await this.step(offer, 'sent', null, null, null))) throw new MpsError('OFFER_STATE', `offer ${id} is being sent by another node`);
     const fields = this.fields(offer, (await this.o.store.ledger.participant(offer.merchantId))?.name ?? offer.merchantId);
     let outcome: ApprovalOutcome;
     try {
