@@ -145,6 +145,17 @@ describe.each(STORE_ENGINES)('offer recovery on %s', (_name, engine) => {
     expect(await auditedOutcomes(o.id)).toEqual(['expired']);
   });
 
+  it('expires an approved offer whose hold the ledger already released as lapsed (expireDue ran first)', async () => {
+    const o = await make('450', 60_000);
+    await leave(o.id, ['sent', 'approved']);
+    await reserveAsBook(o, o.expiresAt);
+    t.clock.advance(61_000);
+    expect(await t.ledger.expireDue()).toBeGreaterThanOrEqual(1);
+    expect((await offers.recover()).errors).toBe(0);
+    expect(await offers.view(o.id)).toMatchObject({ state: 'expired', detail: expect.stringMatching(/^RESERVATION_EXPIRED/) });
+    expect(await t.store.ledger.postingsOf(offerTransferId(o.id))).toHaveLength(0);
+  });
+
   it('expires an approved offer past its expiry that never reached the ledger, and moves no money', async () => {
     const o = await make('500', 60_000);
     await leave(o.id, ['sent', 'approved']);

@@ -222,30 +222,41 @@ export class OfferService {
     return this.book(offer);
   }
 
-  /** Reserve, then commit; the reservation lasts until the offer expires. */
+  /**
+   * Reserve, then commit; the reservation lasts until the offer expires. When an earlier try (this node before a
+   * crash, or another node) already made the transfer, that transfer is finished as it stands, whatever the
+   * directory says now: the money set aside is the money that moves, or is released.
+   */
   private async book(offer: OfferRecord): Promise<OfferView> {
-    const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
-    if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
     const transferId = offerTransferId(offer.id);
     let booked: TransferView;
     try {
-      await this.o.ledger.pay({
-        id: transferId,
-        kind: 'payment',
-        debitAccountId: payer,
-        creditAccountId: offer.merchantAccountId,
-        currency: offer.currency,
-        amount: offer.amount,
-        reserve: true,
-        reserveUntil: offer.expiresAt,
-        reference: offer.reference,
-      });
+      if ((await this.o.store.ledger.transfers([transferId])).size === 0) {
+        const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
+        if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
+        await this.o.ledger.pay({
+          id: transferId,
+          kind: 'payment',
+          debitAccountId: payer,
+          creditAccountId: offer.merchantAccountId,
+          currency: offer.currency,
+          amount: offer.amount,
+          reserve: true,
+          reserveUntil: offer.expiresAt,
+          reference: offer.reference,
+        });
+      }
       booked = await this.o.ledger.commit(transferId);
     } catch (err) {
+      if (!(err instanceof MpsError)) throw err;
       // The ledger's stored expiry decides, on every node alike: a commit after it is refused and the hold released.
-      if (err instanceof MpsError && err.code === 'RESERVATION_EXPIRED') return this.end(offer, 'expired', err.code, err.message);
-      if (err instanceof MpsError) return this.end(offer, 'failed', err.code, err.message);
-      throw err;
+      if (err.code === 'RESERVATION_EXPIRED') return this.end(offer, 'expired', err.code, err.message);
+      if (err.code === 'TRANSFER_NOT_PENDING') {
+        // Released before this try: lapsed (expireDue got there first) or voided.
+        const lapsed = (await this.o.ledger.transfer(transferId)).state === 'expired';
+        return this.end(offer, lapsed ? 'expired' : 'failed', lapsed ? 'RESERVATION_EXPIRED' : err.code, err.message);
+      }
+      return this.end(offer, 'failed', err.code, err.message);
     }
     if (!(await this.step(offer, 'paid', booked.id, null, null))) {
       const now = await this.view(offer.id);
