@@ -1,10 +1,10 @@
 import { createHash, randomInt } from 'node:crypto';
-import { hashEvidence, type AuditLog } from '../../audit';
+import { hashEvidence, type AuditLog, type NewAuditEntry } from '../../audit';
 import type { Logger } from '../../log';
 import { FINAL_OFFER_STATES, isStoreError, type OfferCursor, type Repositories, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
 import type { ApprovalOutcome, ApprovalSignatureVerifier, CitizenApprover, PayerDirectory } from '../approval-port';
 import { MpsError, type MpsErrorCode } from '../errors';
-import type { Ledger, TransferView } from '../ledger';
+import type { Ledger, LedgerOperation, OperationResult, TransferView } from '../ledger';
 import { checkId } from '../ledger/validate';
 import { checkCurrency, parseAmount } from '../money';
 import { canonicalOffer, checkText, offerDisplay, type OfferFields } from './canonical';
@@ -62,9 +62,10 @@ export interface OfferServiceOptions {
    * When given, every state the offer reaches is an audit entry (`payment.event`, subject `offer:<id>`) whose
    * evidence hash is the citizen's signature when there is one, else the offer's canonical bytes, and whose
    * details name the transfer: so the evidence for a payment links who approved, what they approved, and the money.
-   * The entry is written in the transaction that records the state, so a crash cannot leave one without the other.
+   * With `appendIn` (an AuditLog has it) the entry is written in the transaction that records the state, so a crash
+   * cannot leave one without the other; with `append` alone it follows the state, and a crash between loses it.
    */
-  readonly audit?: Pick<AuditLog, 'appendIn'>;
+  readonly audit?: Pick<AuditLog, 'append'> & Partial<Pick<AuditLog, 'appendIn'>>;
   /** Longest offer life accepted. Default 15 minutes. */
   readonly maxOfferMs?: number;
 }
@@ -75,6 +76,14 @@ const MSISDN = /^\+[1-9]\d{6,14}$/;
 const DEFAULT_MAX_OFFER_MS = 15 * 60_000;
 
 export const offerTransferId = (offerId: string): string => `offer.${offerId}`;
+
+interface Ending {
+  readonly state: 'paid' | 'expired' | 'failed';
+  readonly detail: string | null;
+}
+
+/** Thrown inside the booking transaction to roll it back: another node ended the offer first. */
+class OfferAlreadyEnded extends Error {}
 
 /** What one recovery pass did. `waiting` offers are still within their time and were left to their phone. */
 export interface RecoveryReport {
@@ -223,49 +232,64 @@ export class OfferService {
   }
 
   /**
-   * Reserve, then commit; the reservation lasts until the offer expires. When an earlier try (this node before a
-   * crash, or another node) already made the transfer, that transfer is finished as it stands, whatever the
-   * directory says now: the money set aside is the money that moves, or is released.
+   * Reserve, then commit (the reservation lasts until the offer expires), and record how the offer ended, all in one
+   * transaction: the money moves exactly when "paid" is recorded. Two nodes booking one offer at once, or one
+   * booking while another ends it otherwise, cannot disagree: the store keeps one final state per offer, so the
+   * second transaction to reach it rolls back whole, its money with it, and that node reads the first one's end.
+   * A transfer an earlier try made (before a crash) is finished as it stands, whatever the directory says now.
    */
   private async book(offer: OfferRecord): Promise<OfferView> {
     const transferId = offerTransferId(offer.id);
-    let booked: TransferView;
+    const ops: LedgerOperation[] = [];
+    if ((await this.o.store.ledger.transfers([transferId])).size === 0) {
+      const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
+      if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
+      ops.push({
+        op: 'transfer',
+        id: transferId,
+        kind: 'payment',
+        debitAccountId: payer,
+        creditAccountId: offer.merchantAccountId,
+        currency: offer.currency,
+        amount: offer.amount,
+        reserve: true,
+        reserveUntil: offer.expiresAt,
+        reference: offer.reference,
+      });
+    }
+    ops.push({ op: 'commit', transferId });
+    let ending: Ending;
     try {
-      if ((await this.o.store.ledger.transfers([transferId])).size === 0) {
-        const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
-        if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
-        await this.o.ledger.pay({
-          id: transferId,
-          kind: 'payment',
-          debitAccountId: payer,
-          creditAccountId: offer.merchantAccountId,
-          currency: offer.currency,
-          amount: offer.amount,
-          reserve: true,
-          reserveUntil: offer.expiresAt,
-          reference: offer.reference,
-        });
-      }
-      booked = await this.o.ledger.commit(transferId);
+      ending = await this.o.ledger.submitThen(ops, async (tx, results) => {
+        const end = await this.judge(tx, results, transferId);
+        const history = await tx.offers.states(offer.id);
+        if (history.some((h) => FINAL.includes(h.state))) throw new OfferAlreadyEnded();
+        await this.record(tx, offer, end.state, end.state === 'paid' ? transferId : null, end.detail, null);
+        return end;
+      });
     } catch (err) {
-      if (!(err instanceof MpsError)) throw err;
-      // The ledger's stored expiry decides, on every node alike: a commit after it is refused and the hold released.
-      if (err.code === 'RESERVATION_EXPIRED') return this.end(offer, 'expired', err.code, err.message);
-      if (err.code === 'TRANSFER_NOT_PENDING') {
-        // Released before this try: lapsed (expireDue got there first) or voided.
-        const lapsed = (await this.o.ledger.transfer(transferId)).state === 'expired';
-        return this.end(offer, lapsed ? 'expired' : 'failed', lapsed ? 'RESERVATION_EXPIRED' : err.code, err.message);
-      }
-      return this.end(offer, 'failed', err.code, err.message);
+      if (err instanceof OfferAlreadyEnded || isStoreError(err, 'UNIQUE_VIOLATION')) return this.view(offer.id);
+      throw err;
     }
-    if (!(await this.step(offer, 'paid', booked.id, null, null))) {
-      const now = await this.view(offer.id);
-      // The money is committed, so no other final state can be right; only a bug elsewhere gets here.
-      if (now.state !== 'paid') this.o.logger?.error({ component: 'mps.offers', offer: offer.id, transfer: booked.id, state: now.state }, 'offer ended otherwise although its transfer is committed');
-      return now;
-    }
-    this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: booked.id }, 'offer paid');
+    if (this.o.audit?.appendIn === undefined) await this.o.audit?.append(this.auditEntry(offer, ending.state, ending.state === 'paid' ? transferId : null, ending.detail, null));
+    if (ending.state === 'paid') this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: transferId }, 'offer paid');
+    else this.o.logger?.info({ component: 'mps.offers', offer: offer.id, state: ending.state }, ending.detail ?? '');
     return this.view(offer.id);
+  }
+
+  /** How the ledger's answer ends the offer. The first refusal in the batch is the reason. */
+  private async judge(tx: Repositories, results: readonly OperationResult[], transferId: string): Promise<Ending> {
+    const refused = results.find((r) => !r.ok);
+    if (refused === undefined || refused.ok) return { state: 'paid', detail: null };
+    const detail = `${refused.code}: ${refused.message}`;
+    // The ledger's stored expiry decides, on every node alike: a commit after it is refused and the hold released.
+    if (refused.code === 'RESERVATION_EXPIRED') return { state: 'expired', detail };
+    if (refused.code === 'TRANSFER_NOT_PENDING') {
+      // Released before this try: lapsed (expireDue got there first) or voided.
+      const lapsed = (await tx.ledger.transfers([transferId])).get(transferId)?.state === 'expired';
+      return lapsed ? { state: 'expired', detail: `RESERVATION_EXPIRED: ${refused.message}` } : { state: 'failed', detail };
+    }
+    return { state: 'failed', detail };
   }
 
   /**
@@ -407,36 +431,41 @@ export class OfferService {
    * another final state, first: that is not an error (theirs stands, and it wrote the audit entry).
    */
   private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<boolean> {
+    const atomic = this.o.audit?.appendIn !== undefined;
     try {
-      await this.o.store.transaction(async (tx) => {
-        await tx.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
-        await this.audited(tx, offer, state, transferId, detail, signature);
-      });
+      if (atomic) await this.o.store.transaction((tx) => this.record(tx, offer, state, transferId, detail, signature));
+      else await this.record(this.o.store, offer, state, transferId, detail, signature);
     } catch (err) {
       if (!isStoreError(err, 'UNIQUE_VIOLATION')) throw err;
       return false;
     }
+    if (!atomic) await this.o.audit?.append(this.auditEntry(offer, state, transferId, detail, signature));
     return true;
   }
 
-  private async audited(tx: Repositories, offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
-    if (this.o.audit !== undefined) {
-      await this.o.audit.appendIn(tx, {
-        actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
-        action: 'payment.event',
-        subject: `offer:${offer.id}`,
-        outcome: state,
-        evidenceHash: hashEvidence(signature ?? offer.canonical),
-        details: {
-          merchant: offer.merchantId,
-          amount: offer.amount.toString(),
-          currency: offer.currency,
-          offerHash: hashEvidence(offer.canonical).toString('hex'),
-          transfer: transferId,
-          detail: detail === null ? null : detail.slice(0, 256),
-        },
-      });
-    }
+  /** The state row, and its audit entry in the same transaction when the log can append inside one. */
+  private async record(tx: Repositories, offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+    await tx.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
+    const audit = this.o.audit;
+    if (audit?.appendIn !== undefined) await audit.appendIn(tx, this.auditEntry(offer, state, transferId, detail, signature));
+  }
+
+  private auditEntry(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): NewAuditEntry {
+    return {
+      actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
+      action: 'payment.event',
+      subject: `offer:${offer.id}`,
+      outcome: state,
+      evidenceHash: hashEvidence(signature ?? offer.canonical),
+      details: {
+        merchant: offer.merchantId,
+        amount: offer.amount.toString(),
+        currency: offer.currency,
+        offerHash: hashEvidence(offer.canonical).toString('hex'),
+        transfer: transferId,
+        detail: detail === null ? null : detail.slice(0, 256),
+      },
+    };
   }
 
   private async end(offer: OfferRecord, state: OfferStateName, code: MpsErrorCode, reason: string, signature: Buffer | null = null): Promise<OfferView> {
