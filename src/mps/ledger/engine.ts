@@ -97,6 +97,11 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
   }
   const accounts = new Map<string, LiveAccount>();
   for (const [id, a] of await tx.ledger.lockAccounts([...accountIds])) accounts.set(id, { record: a, posted: a.posted, reserved: a.reserved });
+  // While this batch waited for the account locks, another node may have booked one of its new transfer ids (the
+  // same request sent to two nodes): read those again, so the request is answered with the earlier result instead
+  // of being judged anew against the balance that booking already spent. Same request, same accounts: locked.
+  const unseen = prepared.flatMap((p) => (p.checked !== undefined && !transfers.has(p.checked.id) ? [p.checked.id] : []));
+  for (const [id, t] of await tx.ledger.transfersSinceLock(unseen)) transfers.set(id, { ...t });
 
   const positionKeys: { bankId: string; currency: string }[] = [];
   const addKeys = (debitId: string, creditId: string, currency: string): void => {
