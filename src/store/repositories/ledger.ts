@@ -144,8 +144,8 @@ export interface LedgerRepository {
   lockBankPositions(keys: readonly BankPositionKey[], windowId: bigint): Promise<Map<string, BankPosition>>;
   transfers(ids: readonly string[]): Promise<Map<string, LedgerTransferRecord>>;
   /**
-   * Of `ids` (read before the accounts were locked and not found then), those another transaction has stored
-   * since. Empty on SQLite, where the batch holds the write lock from lockOpenWindow on and nothing can have come.
+   * Of `ids` (not found when the batch read its transfers, before it locked the accounts), those another transaction
+   * has stored since. Empty on SQLite, where the batch holds the write lock from lockOpenWindow on: none can come.
    */
   transfersSinceLock(ids: readonly string[]): Promise<Map<string, LedgerTransferRecord>>;
   /** Per original transfer: the total amount of linked transfers (refunds, reversals) that are not voided or expired. */
