@@ -185,6 +185,24 @@ describe.each(STORE_ENGINES)('offer recovery on %s', (_name, engine) => {
     await expect(offers.complete(sent.id, { status: 'cancelled' })).rejects.toMatchObject({ code: 'OFFER_STATE' });
   });
 
+  it('pages through unfinished offers by (creation time, id) without skipping or repeating one', async () => {
+    // Several offers made at the same instant (the manual clock stands still): the id breaks the tie.
+    const made = [await make(), await make(), await make(), await make(), await make()].map((o) => o.id);
+    await leave(made[2] ?? '', ['sent']);
+    await t.store.offers.insertState({ offerId: made[3] ?? '', state: 'cancelled', at: t.clock.now(), transferId: null, detail: null, signature: null });
+    const seen: string[] = [];
+    let after: { createdAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await t.store.offers.unfinished(2, after);
+      seen.push(...page.map((o) => o.id));
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < 2) break;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(made.filter((id) => seen.includes(id))).toEqual(made.filter((_, i) => i !== 3));
+  });
+
   it('lets an offer end only once: a second final state is refused by the store', async () => {
     const o = await make();
     await leave(o.id, ['sent']);
