@@ -64,6 +64,23 @@ describe.each(STORE_ENGINES)('two nodes on %s', (_name, engine) => {
     await expectBalanced(t.store);
   });
 
+  it('answers a transfer id sent to both nodes at once as a duplicate even when the first booking took the last of the money', async () => {
+    // Regression: the engine read stored transfers before it locked the accounts, so the node that waited for the
+    // lock judged the request as new against the balance the other node had just spent, and refused it as
+    // INSUFFICIENT_FUNDS instead of answering with the earlier result.
+    await t.ledger.createParticipant({ id: 'tight', kind: 'client', name: 'tight', bankId: 'bank-a' });
+    await t.ledger.createAccount({ id: 'tight-EUR', participantId: 'tight', currency: 'EUR' });
+    await t.ledger.pay({ id: 'fund-tight', debitAccountId: 'issue', creditAccountId: 'tight-EUR', currency: 'EUR', amount: '600' });
+    const ops: LedgerOperation[] = Array.from({ length: 10 }, (_, i) => ({ op: 'transfer' as const, id: `tight-${i}`, debitAccountId: 'tight-EUR', creditAccountId: 'shop1-EUR', currency: 'EUR', amount: '60' }));
+    const [a, b] = await Promise.all([t.ledger.submit(ops), second.submit(ops)]);
+    for (let i = 0; i < ops.length; i += 1) {
+      const pair = [a[i], b[i]];
+      expect([i, pair.map((r) => (r?.ok === true ? (r.duplicate ? 'duplicate' : 'booked') : r?.code)).sort()]).toEqual([i, ['booked', 'duplicate']]);
+    }
+    expect((await t.ledger.account('tight-EUR')).posted).toBe(0n);
+    await expectBalanced(t.store);
+  });
+
   it('commits a reservation from one node and voids it from the other at once: one wins, money moves at most once', async () => {
     for (let i = 0; i < 10; i += 1) {
       await t.ledger.pay({ id: `race-${i}`, debitAccountId: 'payer2-EUR', creditAccountId: 'shop2-EUR', currency: 'EUR', amount: '5', reserve: true });

@@ -62,7 +62,7 @@ export {
   type SettlementReportRecord,
   type LedgerRepository,
 } from './repositories/ledger';
-export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
+export { OFFER_STATES, FINAL_OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository, type OfferCursor } from './repositories/offers';
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
 export type { SimProfileRecord, NewSimProfile, SimsRepository } from './repositories/sims';
 export {

@@ -1,4 +1,4 @@
-import type { BankPosition, LedgerAccountRecord, LedgerTransferRecord, NewPosting, NewTransferState, Repositories, TransferStateName } from '../../store';
+import { StoreError, type BankPosition, type LedgerAccountRecord, type LedgerTransferRecord, type NewPosting, type NewTransferState, type Repositories, type TransferStateName } from '../../store';
 import { MpsError, isMpsError, type MpsErrorCode } from '../errors';
 import { INT64_MAX, INT64_MIN } from '../money';
 import type { LedgerOperation, OperationResult, TransferView } from './types';
@@ -281,6 +281,7 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
   };
 
   const results: OperationResult[] = [];
+  const refusedNew: string[] = [];
   for (const p of prepared) {
     const id = operationId(p.op);
     if (p.refusal) {
@@ -291,8 +292,15 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
       results.push(p.checked ? newTransfer(p.checked) : finish(p.op.op as 'commit' | 'void' | 'expire', id));
     } catch (err) {
       if (!isMpsError(err)) throw err;
+      if (p.checked !== undefined && !transfers.has(id)) refusedNew.push(id);
       results.push(refuse(id, err.code, err.message));
     }
+  }
+  // A new transfer refused (say for want of money) may be one another node booked while this batch waited for the
+  // account locks: the same request sent to two nodes. Its answer must be the earlier result, not a judgement
+  // against the balance that booking spent, so the batch runs again and then finds it. Only refusals need the check.
+  if ((await tx.ledger.transfersSinceLock(refusedNew)).size > 0) {
+    throw new StoreError('UNIQUE_VIOLATION', 'another transaction booked a transfer id of this batch meanwhile: run the batch again');
   }
 
   await tx.ledger.writeBatch({

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log';
-import type { LedgerAccountRecord, LedgerParticipantRecord, ParticipantKind, Store } from '../../store';
+import type { LedgerAccountRecord, LedgerParticipantRecord, ParticipantKind, Repositories, Store } from '../../store';
 import { PARTICIPANT_KINDS, isStoreError } from '../../store';
 import { MpsError } from '../errors';
 import { checkCurrency, INT64_MAX } from '../money';
@@ -121,6 +121,26 @@ export class Ledger {
       for (const r of results) if (!r.ok) this.logger.info({ component: 'mps.ledger', id: r.id, code: r.code }, r.message);
     }
     return results;
+  }
+
+  /**
+   * The batch and then `after` in one transaction: what `after` writes is committed exactly when the batch is, and
+   * when `after` throws the batch is rolled back too. For a record that must agree with the money, such as the final
+   * state of the offer a payment is for. `after` may run more than once (retries), each time in a fresh transaction.
+   */
+  async submitThen<T>(ops: readonly LedgerOperation[], after: (tx: Repositories, results: readonly OperationResult[]) => Promise<T>): Promise<T> {
+    if (!Array.isArray(ops) || ops.length === 0) throw new MpsError('INVALID_REQUEST', 'a batch is a non-empty list of operations');
+    if (ops.length > this.maxBatch) throw new MpsError('BATCH_TOO_LARGE', `a batch holds at most ${this.maxBatch} operations`);
+    const now = this.clock();
+    return this.withRetry(() =>
+      this.store.transaction(async (tx) => {
+        const results = await applyBatch(tx, ops, { now, reservationMs: this.reservationMs });
+        if (this.logger) {
+          for (const r of results) if (!r.ok) this.logger.info({ component: 'mps.ledger', id: r.id, code: r.code }, r.message);
+        }
+        return after(tx, results);
+      }),
+    );
   }
 
   /** One operation; a refusal becomes a thrown MpsError with its code. */

@@ -1,10 +1,10 @@
 import { createHash, randomInt } from 'node:crypto';
-import { hashEvidence, type AuditLog } from '../../audit';
+import { hashEvidence, type AuditLog, type NewAuditEntry } from '../../audit';
 import type { Logger } from '../../log';
-import { isStoreError, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
+import { FINAL_OFFER_STATES, isStoreError, type OfferCursor, type Repositories, type OfferRecord, type OfferStateName, type OfferStateRecord, type Store } from '../../store';
 import type { ApprovalOutcome, ApprovalSignatureVerifier, CitizenApprover, PayerDirectory } from '../approval-port';
 import { MpsError, type MpsErrorCode } from '../errors';
-import type { Ledger, TransferView } from '../ledger';
+import type { Ledger, LedgerOperation, OperationResult, TransferView } from '../ledger';
 import { checkId } from '../ledger/validate';
 import { checkCurrency, parseAmount } from '../money';
 import { canonicalOffer, checkText, offerDisplay, type OfferFields } from './canonical';
@@ -62,17 +62,45 @@ export interface OfferServiceOptions {
    * When given, every state the offer reaches is an audit entry (`payment.event`, subject `offer:<id>`) whose
    * evidence hash is the citizen's signature when there is one, else the offer's canonical bytes, and whose
    * details name the transfer: so the evidence for a payment links who approved, what they approved, and the money.
+   * With `appendIn` (an AuditLog has it) the entry is written in the transaction that records the state, so a crash
+   * cannot leave one without the other; with `append` alone it follows the state, and a crash between loses it.
    */
-  readonly audit?: Pick<AuditLog, 'append'>;
+  readonly audit?: Pick<AuditLog, 'append'> & Partial<Pick<AuditLog, 'appendIn'>>;
   /** Longest offer life accepted. Default 15 minutes. */
   readonly maxOfferMs?: number;
 }
 
-const FINAL: readonly OfferStateName[] = ['paid', 'refused', 'cancelled', 'expired', 'failed'];
+const FINAL: readonly OfferStateName[] = FINAL_OFFER_STATES;
+const RECOVERY_PAGE = 200;
 const MSISDN = /^\+[1-9]\d{6,14}$/;
 const DEFAULT_MAX_OFFER_MS = 15 * 60_000;
 
 export const offerTransferId = (offerId: string): string => `offer.${offerId}`;
+
+interface Ending {
+  readonly state: 'paid' | 'expired' | 'failed';
+  readonly detail: string | null;
+}
+
+/** Thrown inside the booking transaction to roll it back: another node ended the offer first. */
+class OfferAlreadyEnded extends Error {}
+
+/** What one recovery pass did. `waiting` offers are still within their time and were left to their phone. */
+export interface RecoveryReport {
+  readonly examined: number;
+  readonly paid: number;
+  readonly ended: number;
+  readonly waiting: number;
+  /** Offers whose recovery threw something other than a refusal (logged; the next pass tries again). */
+  readonly errors: number;
+  /** Ledger reservations released because they lapsed (offers' or anyone's). */
+  readonly lapsedReservations: number;
+}
+
+export interface RecoverySweep {
+  /** Stops the timer and waits for a pass under way. */
+  stop(): Promise<void>;
+}
 
 export class OfferService {
   private readonly o: OfferServiceOptions;
@@ -158,7 +186,8 @@ export class OfferService {
     const current = await this.view(id);
     if (current.state !== 'created') throw new MpsError('OFFER_STATE', `offer ${id} is ${current.state}`);
     if (this.expired(offer)) return this.end(offer, 'expired', 'OFFER_EXPIRED', 'the offer expired before it was sent');
-    await this.step(offer, 'sent', null, null, null);
+    // Two nodes told to run the same offer: the one that records "sent" asks the phone, the other stops here.
+    if (!(await this.step(offer, 'sent', null, null, null))) throw new MpsError('OFFER_STATE', `offer ${id} is being sent by another node`);
     const fields = this.fields(offer, (await this.o.store.ledger.participant(offer.merchantId))?.name ?? offer.merchantId);
     let outcome: ApprovalOutcome;
     try {
@@ -202,14 +231,21 @@ export class OfferService {
     return this.book(offer);
   }
 
-  /** Reserve, then commit; the reservation lasts until the offer expires. */
+  /**
+   * Reserve, then commit (the reservation lasts until the offer expires), and record how the offer ended, all in one
+   * transaction: the money moves exactly when "paid" is recorded. Two nodes booking one offer at once, or one
+   * booking while another ends it otherwise, cannot disagree: the store keeps one final state per offer, so the
+   * second transaction to reach it rolls back whole, its money with it, and that node reads the first one's end.
+   * A transfer an earlier try made (before a crash) is finished as it stands, whatever the directory says now.
+   */
   private async book(offer: OfferRecord): Promise<OfferView> {
-    const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
-    if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
     const transferId = offerTransferId(offer.id);
-    let booked: TransferView;
-    try {
-      await this.o.ledger.pay({
+    const ops: LedgerOperation[] = [];
+    if ((await this.o.store.ledger.transfers([transferId])).size === 0) {
+      const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
+      if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
+      ops.push({
+        op: 'transfer',
         id: transferId,
         kind: 'payment',
         debitAccountId: payer,
@@ -220,14 +256,130 @@ export class OfferService {
         reserveUntil: offer.expiresAt,
         reference: offer.reference,
       });
-      booked = await this.o.ledger.commit(transferId);
+    }
+    ops.push({ op: 'commit', transferId });
+    let ending: Ending;
+    try {
+      ending = await this.o.ledger.submitThen(ops, async (tx, results) => {
+        const end = await this.judge(tx, results, transferId);
+        const history = await tx.offers.states(offer.id);
+        if (history.some((h) => FINAL.includes(h.state))) throw new OfferAlreadyEnded();
+        await this.record(tx, offer, end.state, end.state === 'paid' ? transferId : null, end.detail, null);
+        return end;
+      });
     } catch (err) {
-      if (err instanceof MpsError) return this.end(offer, 'failed', err.code, err.message);
+      if (err instanceof OfferAlreadyEnded || isStoreError(err, 'UNIQUE_VIOLATION')) return this.view(offer.id);
       throw err;
     }
-    await this.step(offer, 'paid', booked.id, null, null);
-    this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: booked.id }, 'offer paid');
+    if (this.o.audit?.appendIn === undefined) await this.o.audit?.append(this.auditEntry(offer, ending.state, ending.state === 'paid' ? transferId : null, ending.detail, null));
+    if (ending.state === 'paid') this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: transferId }, 'offer paid');
+    else this.o.logger?.info({ component: 'mps.offers', offer: offer.id, state: ending.state }, ending.detail ?? '');
     return this.view(offer.id);
+  }
+
+  /** How the ledger's answer ends the offer. The first refusal in the batch is the reason. */
+  private async judge(tx: Repositories, results: readonly OperationResult[], transferId: string): Promise<Ending> {
+    const refused = results.find((r) => !r.ok);
+    if (refused === undefined || refused.ok) return { state: 'paid', detail: null };
+    const detail = `${refused.code}: ${refused.message}`;
+    // The ledger's stored expiry decides, on every node alike: a commit after it is refused and the hold released.
+    if (refused.code === 'RESERVATION_EXPIRED') return { state: 'expired', detail };
+    if (refused.code === 'TRANSFER_NOT_PENDING') {
+      // Released before this try: lapsed (expireDue got there first) or voided.
+      const lapsed = (await tx.ledger.transfers([transferId])).get(transferId)?.state === 'expired';
+      return lapsed ? { state: 'expired', detail: `RESERVATION_EXPIRED: ${refused.message}` } : { state: 'failed', detail };
+    }
+    return { state: 'failed', detail };
+  }
+
+  /**
+   * Finishes what a crash (of this node or another) left half done, the same way whichever node runs it and however
+   * many run it at once: an approved offer is booked (the ledger's idempotency by transfer id books it once; a
+   * reservation past the offer's expiry is released and the offer expires), an offer not yet sent or still awaiting
+   * the phone past its expiry expires, and lapsed reservations are released. Offers still within their time are
+   * left to their phone. Two nodes racing to end one offer cannot both win: the store keeps one final state.
+   */
+  async recover(): Promise<RecoveryReport> {
+    let examined = 0;
+    let paid = 0;
+    let ended = 0;
+    let waiting = 0;
+    let errors = 0;
+    let after: OfferCursor | undefined;
+    for (;;) {
+      const page = await this.o.store.offers.unfinished(RECOVERY_PAGE, after);
+      for (const offer of page) {
+        examined += 1;
+        try {
+          const outcome = await this.settle(offer);
+          if (outcome === 'paid') paid += 1;
+          else if (outcome === 'waiting') waiting += 1;
+          else ended += 1;
+        } catch (err) {
+          errors += 1;
+          this.o.logger?.error({ component: 'mps.offers', offer: offer.id, err: (err as Error).message }, 'offer recovery failed; the next pass retries');
+        }
+      }
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < RECOVERY_PAGE) break;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+    const lapsedReservations = await this.o.ledger.expireDue();
+    const report: RecoveryReport = { examined, paid, ended, waiting, errors, lapsedReservations };
+    if (examined > waiting || lapsedReservations > 0 || errors > 0) this.o.logger?.info({ component: 'mps.offers', ...report }, 'offer recovery pass');
+    return report;
+  }
+
+  /**
+   * Runs recover() now and then every `intervalMs`, one pass at a time; the timer does not keep the process alive.
+   * A failed pass is logged and the next one tries again.
+   */
+  startSweep(intervalMs: number): RecoverySweep {
+    if (!Number.isSafeInteger(intervalMs) || intervalMs < 10) throw new MpsError('INVALID_REQUEST', 'the recovery interval is a whole number of milliseconds, at least 10');
+    let running: Promise<void> | undefined;
+    let stopped = false;
+    const pass = (): void => {
+      if (running !== undefined || stopped) return;
+      running = this.recover()
+        .then(
+          () => undefined,
+          (err: unknown) => this.o.logger?.error({ component: 'mps.offers', err: (err as Error).message }, 'offer recovery pass failed'),
+        )
+        .finally(() => {
+          running = undefined;
+        });
+    };
+    const timer = setInterval(pass, intervalMs);
+    timer.unref();
+    pass();
+    return {
+      stop: async () => {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
+
+  private async settle(offer: OfferRecord): Promise<'paid' | 'ended' | 'waiting'> {
+    const current = await this.view(offer.id);
+    switch (current.state) {
+      case 'approved': {
+        const done = await this.book(offer);
+        return done.state === 'paid' ? 'paid' : 'ended';
+      }
+      case 'created':
+        if (!this.expired(offer)) return 'waiting';
+        await this.end(offer, 'expired', 'OFFER_EXPIRED', 'the offer expired before it was sent');
+        return 'ended';
+      case 'sent':
+        if (!this.expired(offer)) return 'waiting';
+        await this.end(offer, 'expired', 'APPROVAL_TIMEOUT', 'no answer from the phone before the offer expired');
+        return 'ended';
+      default:
+        // Another node ended it since the page was read.
+        return 'ended';
+    }
   }
 
   /**
@@ -274,31 +426,46 @@ export class OfferService {
     };
   }
 
-  /** Records a state; when another node recorded it first, that is not an error (theirs stands). */
-  private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+  /**
+   * Records a state and its audit entry in one transaction. Returns false when another node recorded that state, or
+   * another final state, first: that is not an error (theirs stands, and it wrote the audit entry).
+   */
+  private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<boolean> {
+    const atomic = this.o.audit?.appendIn !== undefined;
     try {
-      await this.o.store.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
+      if (atomic) await this.o.store.transaction((tx) => this.record(tx, offer, state, transferId, detail, signature));
+      else await this.record(this.o.store, offer, state, transferId, detail, signature);
     } catch (err) {
       if (!isStoreError(err, 'UNIQUE_VIOLATION')) throw err;
-      return;
+      return false;
     }
-    if (this.o.audit !== undefined) {
-      await this.o.audit.append({
-        actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
-        action: 'payment.event',
-        subject: `offer:${offer.id}`,
-        outcome: state,
-        evidenceHash: hashEvidence(signature ?? offer.canonical),
-        details: {
-          merchant: offer.merchantId,
-          amount: offer.amount.toString(),
-          currency: offer.currency,
-          offerHash: hashEvidence(offer.canonical).toString('hex'),
-          transfer: transferId,
-          detail: detail === null ? null : detail.slice(0, 256),
-        },
-      });
-    }
+    if (!atomic) await this.o.audit?.append(this.auditEntry(offer, state, transferId, detail, signature));
+    return true;
+  }
+
+  /** The state row, and its audit entry in the same transaction when the log can append inside one. */
+  private async record(tx: Repositories, offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+    await tx.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
+    const audit = this.o.audit;
+    if (audit?.appendIn !== undefined) await audit.appendIn(tx, this.auditEntry(offer, state, transferId, detail, signature));
+  }
+
+  private auditEntry(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): NewAuditEntry {
+    return {
+      actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
+      action: 'payment.event',
+      subject: `offer:${offer.id}`,
+      outcome: state,
+      evidenceHash: hashEvidence(signature ?? offer.canonical),
+      details: {
+        merchant: offer.merchantId,
+        amount: offer.amount.toString(),
+        currency: offer.currency,
+        offerHash: hashEvidence(offer.canonical).toString('hex'),
+        transfer: transferId,
+        detail: detail === null ? null : detail.slice(0, 256),
+      },
+    };
   }
 
   private async end(offer: OfferRecord, state: OfferStateName, code: MpsErrorCode, reason: string, signature: Buffer | null = null): Promise<OfferView> {

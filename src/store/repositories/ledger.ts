@@ -143,6 +143,11 @@ export interface LedgerRepository {
   /** Bank positions (created at zero when new), locked; `windowId` selects which window's net is read. */
   lockBankPositions(keys: readonly BankPositionKey[], windowId: bigint): Promise<Map<string, BankPosition>>;
   transfers(ids: readonly string[]): Promise<Map<string, LedgerTransferRecord>>;
+  /**
+   * Of `ids` (not found when the batch read its transfers, before it locked the accounts), those another transaction
+   * has stored since. Empty on SQLite, where the batch holds the write lock from lockOpenWindow on: none can come.
+   */
+  transfersSinceLock(ids: readonly string[]): Promise<Map<string, LedgerTransferRecord>>;
   /** Per original transfer: the total amount of linked transfers (refunds, reversals) that are not voided or expired. */
   linkedTotals(ids: readonly string[]): Promise<Map<string, bigint>>;
   /** Writes one batch's rows; every row of the batch or none (the caller's transaction). */
@@ -402,6 +407,10 @@ export function ledgerRepository(db: Db): LedgerRepository {
         }
       }
       return out;
+    },
+
+    async transfersSinceLock(ids) {
+      return sqlite || ids.length === 0 ? new Map() : this.transfers(ids);
     },
 
     async transfers(ids) {

@@ -5,6 +5,14 @@ import { run, type Db } from './db';
 
 export const OFFER_STATES = ['created', 'sent', 'approved', 'paid', 'refused', 'cancelled', 'expired', 'failed'] as const;
 export type OfferStateName = (typeof OFFER_STATES)[number];
+/** The states an offer ends in; the store lets an offer reach only one of them (migration 0037). */
+export const FINAL_OFFER_STATES = ['paid', 'refused', 'cancelled', 'expired', 'failed'] as const satisfies readonly OfferStateName[];
+
+/** Where a page of unfinished offers ended: the next page starts after it. */
+export interface OfferCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
 
 export interface OfferRecord {
   readonly id: string;
@@ -34,7 +42,9 @@ export interface OfferStateRecord {
 export interface OffersRepository {
   insertOffer(offer: OfferRecord): Promise<void>;
   offer(id: string): Promise<OfferRecord | undefined>;
-  /** UNIQUE_VIOLATION when the offer already reached that state. */
+  /** Offers without a final state, oldest first, after `after` when given (for the recovery sweep). */
+  unfinished(limit: number, after?: OfferCursor): Promise<OfferRecord[]>;
+  /** UNIQUE_VIOLATION when the offer already reached that state, or already reached another final state. */
   insertState(state: OfferStateRecord): Promise<void>;
   /** Oldest first. */
   states(offerId: string): Promise<OfferStateRecord[]>;
@@ -67,6 +77,23 @@ interface StateRow {
 export function offersRepository(db: Db): OffersRepository {
   const { codec, knex } = db;
   const date = (value: Date, what: string): number | string => codec.dateToDb(value, what);
+  const fromRow = (r: OfferRow): OfferRecord => {
+    if (!/^\d{1,19}$/.test(r.amount)) throw new StoreError('VALUE_OUT_OF_RANGE', 'mps_offers.amount read from the store is not a decimal integer');
+    return {
+      id: r.id,
+      payloadHash: r.payload_hash,
+      merchantId: r.merchant_id,
+      merchantAccountId: r.merchant_account_id,
+      clientMsisdn: r.client_msisdn,
+      currency: r.currency,
+      amount: BigInt(r.amount),
+      reference: r.reference,
+      verificationCode: r.verification_code,
+      expiresAt: codec.dateFromDb(r.expires_at, 'expires_at'),
+      canonical: Buffer.from(r.canonical),
+      createdAt: codec.dateFromDb(r.created_at, 'created_at'),
+    };
+  };
   return {
     async insertOffer(o) {
       await run(
@@ -90,22 +117,20 @@ export function offersRepository(db: Db): OffersRepository {
 
     async offer(id) {
       const r = await run(db, knex('mps_offers').first<OfferRow | undefined>('*').where({ id }));
-      if (r === undefined) return undefined;
-      if (!/^\d{1,19}$/.test(r.amount)) throw new StoreError('VALUE_OUT_OF_RANGE', 'mps_offers.amount read from the store is not a decimal integer');
-      return {
-        id: r.id,
-        payloadHash: r.payload_hash,
-        merchantId: r.merchant_id,
-        merchantAccountId: r.merchant_account_id,
-        clientMsisdn: r.client_msisdn,
-        currency: r.currency,
-        amount: BigInt(r.amount),
-        reference: r.reference,
-        verificationCode: r.verification_code,
-        expiresAt: codec.dateFromDb(r.expires_at, 'expires_at'),
-        canonical: Buffer.from(r.canonical),
-        createdAt: codec.dateFromDb(r.created_at, 'created_at'),
-      };
+      return r === undefined ? undefined : fromRow(r);
+    },
+
+    async unfinished(limit, after) {
+      const query = knex('mps_offers as o')
+        .select<OfferRow[]>('o.*')
+        .whereNotExists(knex('mps_offer_states as s').select(knex.raw('1')).whereRaw('s.offer_id = o.id').whereIn('s.state', FINAL_OFFER_STATES))
+        .orderBy([{ column: 'o.created_at' }, { column: 'o.id' }])
+        .limit(limit);
+      if (after !== undefined) {
+        const at = date(after.createdAt, 'created_at');
+        query.where((w) => w.where('o.created_at', '>', at).orWhere((same) => same.where('o.created_at', '=', at).andWhere('o.id', '>', after.id)));
+      }
+      return (await run(db, query)).map(fromRow);
     },
 
     async insertState(s) {
