@@ -6,6 +6,7 @@ import { registerCaCommands } from './ca';
 import { registerRaCommands } from './ra';
 import { registerEvidenceCommands } from './evidence';
 import { registerApCommands } from './ap';
+import { registerMpsCommands } from './mps';
 
 // Commands load their modules lazily so that `--help` and `config` work even where a native module (pkcs11js, sqlite3) is broken.
 const out = terminalOutput();
@@ -129,6 +130,7 @@ export function buildProgram(): Command {
   registerRaCommands(program, { config: () => config(globals()), out });
   registerEvidenceCommands(program, { config: () => config(globals()), out, verdict });
   registerApCommands(program, { config: () => config(globals()), out });
+  registerMpsCommands(program, { config: () => config(globals()), out });
 
   return program;
 }

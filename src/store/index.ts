@@ -63,6 +63,7 @@ export {
 } from './repositories/ledger';
 export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
+export { API_ROLES, type ApiRole, type ApiKeyRecord, type MerchantRecord, type PayerRecord, type LevelLimitRecord, type IdempotentAnswer, type MpsAccessRepository } from './repositories/mps-access';
 export {
   AP_STATUSES,
   TRANSACTION_STATES,

@@ -7,6 +7,7 @@ import { MpsError, type MpsErrorCode } from '../errors';
 import type { Ledger, TransferView } from '../ledger';
 import { checkId } from '../ledger/validate';
 import { checkCurrency, parseAmount } from '../money';
+import type { PaymentLevelPolicy } from '../security-level';
 import { canonicalOffer, checkText, offerDisplay, type OfferFields } from './canonical';
 
 /**
@@ -66,6 +67,10 @@ export interface OfferServiceOptions {
   readonly audit?: Pick<AuditLog, 'append'>;
   /** Longest offer life accepted. Default 15 minutes. */
   readonly maxOfferMs?: number;
+  /** Caps by the security level of the approval (item 9); judged when the offer is made, before it is stored. */
+  readonly levels?: PaymentLevelPolicy;
+  /** Called once an offer reaches a final state on this node (paid, refused, cancelled, expired, failed): webhooks. */
+  readonly onFinal?: (offer: OfferView) => void;
 }
 
 const FINAL: readonly OfferStateName[] = ['paid', 'refused', 'cancelled', 'expired', 'failed'];
@@ -111,6 +116,7 @@ export class OfferService {
     if (account.currency !== currency) throw new MpsError('CURRENCY_MISMATCH', `account ${merchantAccountId} holds ${account.currency}, not ${currency}`);
     const payer = await this.o.directory.accountFor(n.clientMsisdn, currency);
     if (payer === undefined) throw new MpsError('UNKNOWN_CLIENT', 'no client with a payment account in that currency is known by that number');
+    await this.o.levels?.check({ merchantId, clientMsisdn: n.clientMsisdn, currency, amount });
 
     const verificationCode = randomInt(0, 10_000).toString().padStart(4, '0');
     const fields: OfferFields = { offerId: id, merchantId, merchantName: merchant.name, clientMsisdn: n.clientMsisdn, currency, amount, reference, expiresAt: n.expiresAt, verificationCode };
@@ -202,11 +208,28 @@ export class OfferService {
     return this.book(offer);
   }
 
+  /**
+   * The merchant withdraws an offer not yet approved. An approval arriving afterwards finds the offer cancelled and
+   * books nothing (complete() refuses any offer that is not sent or approved).
+   */
+  async cancel(id: string): Promise<OfferView> {
+    const offer = await this.load(id);
+    const current = await this.view(id);
+    if (FINAL.includes(current.state)) {
+      if (current.state === 'cancelled') return current;
+      throw new MpsError('OFFER_STATE', `offer ${id} is ${current.state}`);
+    }
+    if (current.state === 'approved') throw new MpsError('OFFER_STATE', `offer ${id} is approved and being booked`);
+    return this.end(offer, 'cancelled', 'APPROVAL_CANCELLED', 'the merchant cancelled the offer');
+  }
+
   /** Reserve, then commit; the reservation lasts until the offer expires. */
   private async book(offer: OfferRecord): Promise<OfferView> {
     const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);
     if (payer === undefined) return this.end(offer, 'failed', 'UNKNOWN_CLIENT', 'the client has no payment account any more');
     const transferId = offerTransferId(offer.id);
+    const now = await this.view(offer.id);
+    if (FINAL.includes(now.state)) return now;
     let booked: TransferView;
     try {
       await this.o.ledger.pay({
@@ -225,9 +248,16 @@ export class OfferService {
       if (err instanceof MpsError) return this.end(offer, 'failed', err.code, err.message);
       throw err;
     }
-    await this.step(offer, 'paid', booked.id, null, null);
+    // The audit entry of the payment names the approval's signature and the postings, so the evidence links who
+    // approved, what they approved (offerHash) and the money that moved.
+    const approved = now.history.find((h) => h.state === 'approved');
+    const postings = await this.o.store.ledger.postingsOf(booked.id);
+    await this.step(offer, 'paid', booked.id, null, null, {
+      signatureHash: approved?.signature ? hashEvidence(approved.signature).toString('hex') : null,
+      postings: postings.map((p) => ({ id: p.id.toString(), account: p.accountId, amount: p.amount.toString(), window: p.windowId.toString() })),
+    });
     this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: booked.id }, 'offer paid');
-    return this.view(offer.id);
+    return this.final(offer.id);
   }
 
   /**
@@ -275,7 +305,14 @@ export class OfferService {
   }
 
   /** Records a state; when another node recorded it first, that is not an error (theirs stands). */
-  private async step(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+  private async step(
+    offer: OfferRecord,
+    state: OfferStateName,
+    transferId: string | null,
+    detail: string | null,
+    signature: Buffer | null,
+    extra: Record<string, string | null | readonly Record<string, string>[]> = {},
+  ): Promise<void> {
     try {
       await this.o.store.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
     } catch (err) {
@@ -296,6 +333,7 @@ export class OfferService {
           offerHash: hashEvidence(offer.canonical).toString('hex'),
           transfer: transferId,
           detail: detail === null ? null : detail.slice(0, 256),
+          ...extra,
         },
       });
     }
@@ -307,6 +345,19 @@ export class OfferService {
     if (FINAL.includes(current.state)) return current;
     await this.step(offer, state, null, `${code}: ${reason}`, signature);
     this.o.logger?.info({ component: 'mps.offers', offer: offer.id, state, code }, reason);
-    return this.view(offer.id);
+    return this.final(offer.id);
+  }
+
+  /** The offer as it ended, told to onFinal (a listener's failure is its own: logged, never the payment's). */
+  private async final(id: string): Promise<OfferView> {
+    const view = await this.view(id);
+    if (this.o.onFinal !== undefined) {
+      try {
+        this.o.onFinal(view);
+      } catch (err) {
+        this.o.logger?.error({ err, offer: id }, 'offer listener failed');
+      }
+    }
+    return view;
   }
 }

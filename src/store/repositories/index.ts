@@ -9,6 +9,7 @@ import { ledgerRepository, type LedgerRepository } from './ledger';
 import { offersRepository, type OffersRepository } from './offers';
 import { ticketsRepository, type TicketsRepository } from './tickets';
 import { mssRepository, type MssRepository } from './mss';
+import { mpsAccessRepository, type MpsAccessRepository } from './mps-access';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
@@ -22,6 +23,7 @@ export interface Repositories {
   readonly offers: OffersRepository;
   readonly tickets: TicketsRepository;
   readonly mss: MssRepository;
+  readonly mpsAccess: MpsAccessRepository;
 }
 
 export function repositories(db: Db): Repositories {
@@ -36,6 +38,7 @@ export function repositories(db: Db): Repositories {
     offers: offersRepository(db),
     tickets: ticketsRepository(db),
     mss: mssRepository(db),
+    mpsAccess: mpsAccessRepository(db),
   };
 }
 
