@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,26 @@ describe.each(STORE_ENGINES)('MPS REST API on %s', (engineName, engine) => {
     writeFileSync(`${base}.data`, Buffer.concat([Buffer.from(`${t}.`), Buffer.from(hook.body.toString().replace('"paid"', '"failed"'))]));
     expect(spawnSync('openssl', ['dgst', '-sha256', '-verify', `${base}.pem`, '-signature', `${base}.sig`, `${base}.data`], { encoding: 'utf8' }).stdout.trim()).toBe('Verification failure');
     expect(verifySignatureHeader(hook.signature, hook.body, f.signer.publicKey)).toBe(true);
+  }, 30_000);
+
+  it('links in the audit log the approval\'s signature, the offer it signs and the ledger postings', async () => {
+    const made = await call('POST', '/offers', { body: offerBody({ amount: '333' }) });
+    const id = made.json.id as string;
+    await settled(id);
+    const store = f.t.store;
+    const entries = await store.audit.entriesBySeq(await store.audit.seqsBySubject(`offer:${id}`, 20));
+    expect(entries.map((e) => e.outcome)).toEqual(['sent', 'approved', 'paid']);
+    const signature = (await store.offers.states(id)).find((s) => s.state === 'approved')?.signature as Buffer;
+    const approved = entries.find((e) => e.outcome === 'approved');
+    expect(approved?.actorId).toBe(ALICE);
+    expect(approved?.evidenceHash?.toString('hex')).toBe(createHash('sha256').update(signature).digest('hex'));
+    const offerHash = createHash('sha256').update((await store.offers.offer(id))?.canonical as Buffer).digest('hex');
+    const paid = JSON.parse(entries.find((e) => e.outcome === 'paid')?.details ?? '{}') as { offerHash: string; signatureHash: string; transfer: string; postings: { account: string; amount: string }[] };
+    expect(paid).toMatchObject({ offerHash, signatureHash: createHash('sha256').update(signature).digest('hex'), transfer: `offer.${id}` });
+    expect(paid.postings.map((p) => [p.account, p.amount]).sort()).toEqual([
+      ['alice-EUR', '-333'],
+      ['shop-EUR', '333'],
+    ]);
   }, 30_000);
 
   it('Idempotency-Key: the same request again gives the earlier answer (one offer, paid once); another request with that key is 409', async () => {
