@@ -10,6 +10,8 @@ import { measureE2e, type E2eResult } from './lib/mps-e2e';
 
 const E2E_PAYMENTS = Number(process.env.MPS_E2E_PAYMENTS ?? 400);
 const E2E_CONCURRENCY = Number(process.env.MPS_E2E_CONCURRENCY ?? 32);
+// Approving SIMs besides the demo one: the channel serves one request at a time per phone.
+const E2E_SIMS = Number(process.env.MPS_E2E_SIMS ?? 31);
 
 /**
  * Mobile payments. Ledger part: transfers per second through the batched API (Ledger.submit), durable (each
@@ -20,7 +22,7 @@ const E2E_CONCURRENCY = Number(process.env.MPS_E2E_CONCURRENCY ?? 32);
  * handset and SIM → approval → ledger → signed webhook, payments per second with p50/p99, on both engines.
  *
  *   npm run bench -- mps        BENCH_SECONDS=5 BENCH_BATCH=5000 change the ledger run; MPS_E2E_PAYMENTS=400
- *                               MPS_E2E_CONCURRENCY=32 the end-to-end run; DATABASE_URL picks the PostgreSQL.
+ *                               MPS_E2E_CONCURRENCY=32 MPS_E2E_SIMS=31 the end-to-end run; DATABASE_URL picks the PostgreSQL.
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     try {
       store = engine === 'sqlite' ? await openStore({ sqliteFile: join(e2eDir, 'e2e.sqlite') }) : await openThrowawayPostgresStore({ databaseUrl: DATABASE_URL });
       await store.migrate();
-      const r = await measureE2e(store, { label: `bench-e2e-${engine}`, payments: E2E_PAYMENTS, concurrency: E2E_CONCURRENCY });
+      const r = await measureE2e(store, { label: `bench-e2e-${engine}`, payments: E2E_PAYMENTS, concurrency: E2E_CONCURRENCY, sims: E2E_SIMS });
       e2e[engine] = r;
       process.stdout.write(`e2e ${engine}: ${r.perSec} payments/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.failures} failed of ${r.payments}, ${r.cpuMsPerPayment} ms CPU each\n`);
     } catch (err) {
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
     p99MsPostgres: e2ePostgres?.p99Ms ?? null,
     e2ePayments: E2E_PAYMENTS,
     e2eConcurrency: E2E_CONCURRENCY,
+    e2eSims: E2E_SIMS + 1,
     ...(typeof e2e.sqlite === 'string' ? { e2eSqliteError: e2e.sqlite } : {}),
     ...(typeof e2e.postgres === 'string' ? { e2ePostgresError: e2e.postgres } : {}),
   };

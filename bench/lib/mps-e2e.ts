@@ -12,7 +12,7 @@ import { createLogger } from '../../src/log';
 import { ApiKeys, agreementLevelPolicy, cmsApprovalVerifier, IdempotencyAnswers, Ledger, MpsDirectory, OfferService, OneTimeTickets, paymentApprover, Settlement } from '../../src/mps';
 import { ISSUING_CA, ROOT_CA, RegistrationAuthority, currentPair, parseCertificate, parseCrl, trustAnchorFromCertificate, type CmsSigner } from '../../src/pki';
 import type { Store } from '../../src/store';
-import { startDemoChannel, DEMO_NUMBERS } from '../../hsm-sim/handset/demo';
+import { startDemoChannel, DEMO_NUMBERS, extraApprovingNumbers } from '../../hsm-sim/handset/demo';
 import { initTestPki, openPkiTokens } from '../../spec/pki/ca/support/pki-fixture';
 
 /**
@@ -31,9 +31,10 @@ export interface E2eResult {
   readonly failures: number;
   readonly seconds: number;
   readonly cpuMsPerPayment: number;
+  readonly sims: number;
 }
 
-export async function measureE2e(store: Store, options: { label: string; payments: number; concurrency: number }): Promise<E2eResult> {
+export async function measureE2e(store: Store, options: { label: string; payments: number; concurrency: number; sims: number }): Promise<E2eResult> {
   const logger = createLogger({ level: 'silent' });
   const tokens = await openPkiTokens(options.label);
   const pki = await initTestPki(tokens.platform, store);
@@ -51,6 +52,7 @@ export async function measureE2e(store: Store, options: { label: string; payment
     dataDir: mkdtempSync(join(tokens.dir, 'demo-')),
     logger,
     timeoutMs: 60_000,
+    extraApprovingSims: options.sims,
     enrol: {
       enrolled: async () => false,
       certify: async (msisdn, requests) => {
@@ -67,16 +69,16 @@ export async function measureE2e(store: Store, options: { label: string; payment
       },
     },
   });
-  const payer = `+${(DEMO_NUMBERS[0] as { msisdn: string }).msisdn}`;
+  // Payers: the approving demo SIM and the extra ones; each has its own account.
+  const payers = [`+${(DEMO_NUMBERS[0] as { msisdn: string }).msisdn}`, ...extraApprovingNumbers(options.sims).map((n) => `+${n.msisdn}`)];
   const ledger = new Ledger({ store });
   await ledger.createParticipant({ id: 'bank-a', kind: 'bank', name: 'Bank A' });
   await ledger.createParticipant({ id: 'bank-b', kind: 'bank', name: 'Bank B' });
   await ledger.createAccount({ id: 'issue-a', participantId: 'bank-a', currency: 'EUR', floor: null });
-  await ledger.createParticipant({ id: 'payer', kind: 'client', name: 'Payer', bankId: 'bank-a' });
-  await ledger.createAccount({ id: 'payer-EUR', participantId: 'payer', currency: 'EUR' });
+
   await ledger.createParticipant({ id: 'shop', kind: 'merchant', name: 'Bench Shop', bankId: 'bank-b' });
   await ledger.createAccount({ id: 'shop-EUR', participantId: 'shop', currency: 'EUR' });
-  await ledger.pay({ id: 'fund', debitAccountId: 'issue-a', creditAccountId: 'payer-EUR', currency: 'EUR', amount: '100000000000' });
+
 
   // Webhooks: each arrival resolves the waiting payment by offer id.
   const waiting = new Map<string, (state: string) => void>();
@@ -92,7 +94,12 @@ export async function measureE2e(store: Store, options: { label: string; payment
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const directory = new MpsDirectory(store);
   await directory.putMerchant({ participantId: 'shop', accountId: 'shop-EUR', webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` });
-  await directory.putPayer({ msisdn: payer, accountId: 'payer-EUR' });
+  for (const [i, msisdn] of payers.entries()) {
+    await ledger.createParticipant({ id: `payer${i}`, kind: 'client', name: `Payer ${i}`, bankId: 'bank-a' });
+    await ledger.createAccount({ id: `payer${i}-EUR`, participantId: `payer${i}`, currency: 'EUR' });
+    await ledger.pay({ id: `fund-${i}`, debitAccountId: 'issue-a', creditAccountId: `payer${i}-EUR`, currency: 'EUR', amount: '100000000000' });
+    await directory.putPayer({ msisdn, accountId: `payer${i}-EUR` });
+  }
 
   const [root, issuing] = await Promise.all([store.certificates.findCa(ROOT_CA), store.certificates.findCa(ISSUING_CA)]);
   const crls = (await Promise.all([store.certificates.latestCrl(ROOT_CA), store.certificates.latestCrl(ISSUING_CA)])).flatMap((c) => (c === undefined ? [] : [parseCrl(c.der)]));
@@ -134,7 +141,7 @@ export async function measureE2e(store: Store, options: { label: string; payment
     const res = await fetch(`${server.url}/mps/v1/offers`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'idempotency-key': `${options.label}-${i}` },
-      body: JSON.stringify({ payerMsisdn: payer, amount: String(100 + (i % 900)), currency: 'EUR', reference: `B-${i}`, expiresInSeconds: 120 }),
+      body: JSON.stringify({ payerMsisdn: payers[Math.abs(i) % payers.length], amount: String(100 + (i % 900)), currency: 'EUR', reference: `B-${i}`, expiresInSeconds: 120 }),
     });
     const made = (await res.json()) as { id?: string };
     if (res.status !== 201 || made.id === undefined) return { ms: performance.now() - start, ok: false };
@@ -149,7 +156,7 @@ export async function measureE2e(store: Store, options: { label: string; payment
 
   try {
     // Warm-up: the API key's scrypt, the SIM's first session, the JIT.
-    for (let i = 0; i < 5; i += 1) await pay(-1 - i);
+    await Promise.all(payers.map((_, i) => pay(-1 - i)));
     const latencies: number[] = [];
     let failures = 0;
     let next = 0;
@@ -178,6 +185,7 @@ export async function measureE2e(store: Store, options: { label: string; payment
       failures,
       seconds: Math.round(seconds * 10) / 10,
       cpuMsPerPayment: Math.round(((cpu.user + cpu.system) / 1000 / options.payments) * 10) / 10,
+      sims: payers.length,
     };
   } finally {
     await server.close();
