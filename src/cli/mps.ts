@@ -166,6 +166,7 @@ export async function startPlatformMps(options: {
   api = started;
   const expirySweep = setInterval(() => {
     ledger.expireDue().catch((err: unknown) => logger.error({ err }, 'could not expire lapsed reservations'));
+    offers.expireOverdue().catch((err: unknown) => logger.error({ err }, 'could not end overdue offers'));
   }, 30_000);
   expirySweep.unref();
 

@@ -50,6 +50,7 @@ export interface MpsApiFixture {
   readonly url: string;
   readonly api: MpsApi;
   readonly sim: SimApprover;
+  readonly offers: OfferService;
   readonly tickets: OneTimeTickets;
   readonly signer: CallbackSigner;
   readonly bankChain: TokenChain;
@@ -157,6 +158,7 @@ export async function startMpsApiFixture(engine: StoreEngineCase, name: string, 
     url: server.url,
     api,
     sim,
+    offers,
     tickets,
     signer,
     bankChain,

@@ -116,7 +116,8 @@ describe.each(STORE_ENGINES)('MPS REST API on %s', (engineName, engine) => {
   it('links in the audit log the approval\'s signature, the offer it signs and the ledger postings', async () => {
     const made = await call('POST', '/offers', { body: offerBody({ amount: '333' }) });
     const id = made.json.id as string;
-    await settled(id);
+    // The webhook leaves after the paid state and its audit entry are written (the state row comes first).
+    await hookFor(id, 'paid');
     const store = f.t.store;
     const entries = await store.audit.entriesBySeq(await store.audit.seqsBySubject(`offer:${id}`, 20));
     expect(entries.map((e) => e.outcome)).toEqual(['sent', 'approved', 'paid']);
@@ -225,6 +226,27 @@ describe.each(STORE_ENGINES)('MPS REST API on %s', (engineName, engine) => {
     const paid = await call('POST', '/offers', { body: offerBody() });
     await settled(paid.json.id as string);
     expectProblem(await call('POST', `/offers/${paid.json.id as string}/cancel`), 409, 'OFFER_STATE');
+  }, 30_000);
+
+  it('ends an offer no node finished (its node stopped) as expired once its time is past, and books nothing', async () => {
+    const before = await balance('alice-EUR');
+    let release: () => void = () => undefined;
+    f.hold = { msisdn: ALICE, release: new Promise<void>((r) => (release = r)) };
+    const made = await call('POST', '/offers', { body: offerBody({ expiresInSeconds: 1 }) });
+    const id = made.json.id as string;
+    expect(await f.offers.expireOverdue(0)).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await f.offers.expireOverdue(0)).toBe(1);
+    expect((await call('GET', `/offers/${id}`)).json).toMatchObject({ state: 'expired', code: 'OFFER_EXPIRED' });
+    await hookFor(id, 'expired');
+    // The phone answers late: nothing changes, nothing is booked.
+    release();
+    f.hold = undefined;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('GET', `/offers/${id}`)).json.state).toBe('expired');
+    expect(await balance('alice-EUR')).toBe(before);
+    expect((await f.t.ledger.account('alice-EUR')).reserved).toBe(0n);
+    expect(await f.offers.expireOverdue(0)).toBe(0);
   }, 30_000);
 
   it('refunds a paid offer as a new linked transfer, never beyond the payment', async () => {

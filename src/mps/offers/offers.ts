@@ -223,6 +223,24 @@ export class OfferService {
     return this.end(offer, 'cancelled', 'APPROVAL_CANCELLED', 'the merchant cancelled the offer');
   }
 
+  /**
+   * Ends offers whose node stopped before it could (a crash, a restart): expired more than `graceMs` ago and with
+   * no final state. The grace lets a live node finish first; by then its reservation has lapsed and its approval's
+   * deadline has passed, so nothing can be booked for them any more. Returns how many were ended.
+   */
+  async expireOverdue(graceMs = 60_000, limit = 500): Promise<number> {
+    const ids = await this.o.store.mpsAccess.overdueOffers(new Date(this.clock().getTime() - graceMs), FINAL, limit);
+    let ended = 0;
+    for (const id of ids) {
+      const offer = await this.load(id);
+      const before = await this.view(id);
+      if (FINAL.includes(before.state)) continue;
+      await this.end(offer, 'expired', 'OFFER_EXPIRED', `no outcome was recorded before the offer expired (it was ${before.state})`);
+      ended += 1;
+    }
+    return ended;
+  }
+
   /** Reserve, then commit; the reservation lasts until the offer expires. */
   private async book(offer: OfferRecord): Promise<OfferView> {
     const payer = await this.o.directory.accountFor(offer.clientMsisdn, offer.currency);

@@ -67,6 +67,8 @@ export interface MpsAccessRepository {
   putLevelLimit(limit: LevelLimitRecord): Promise<void>;
   levelLimit(merchantId: string, level: number, currency: string): Promise<LevelLimitRecord | undefined>;
   levelLimits(merchantId: string): Promise<LevelLimitRecord[]>;
+  /** Offers that expired before `before` and have no final state: their node stopped before it could end them. */
+  overdueOffers(before: Date, finalStates: readonly string[], limit: number): Promise<string[]>;
   /** UNIQUE_VIOLATION when an answer for (keyId, idempotencyKey) exists. */
   insertAnswer(answer: IdempotentAnswer): Promise<void>;
   answer(keyId: string, idempotencyKey: string): Promise<IdempotentAnswer | undefined>;
@@ -186,6 +188,18 @@ export function mpsAccessRepository(db: Db): MpsAccessRepository {
     },
     async levelLimits(merchantId) {
       return (await run(db, knex('mps_level_limits').select<LimitRow[]>('*').where({ merchant_id: merchantId }).orderBy(['level', 'currency']))).map(limitFromRow);
+    },
+    async overdueOffers(before, finalStates, limit) {
+      const rows = await run(
+        db,
+        knex('mps_offers as o')
+          .select<{ id: string }[]>('o.id')
+          .where('o.expires_at', '<', codec.dateToDb(before, 'before'))
+          .whereNotExists(knex('mps_offer_states as s').select('s.offer_id').whereRaw('s.offer_id = o.id').whereIn('s.state', [...finalStates]))
+          .orderBy('o.expires_at')
+          .limit(limit),
+      );
+      return rows.map((r) => r.id);
     },
     async insertAnswer(a) {
       await run(
