@@ -57,6 +57,20 @@ function answer(res: ServerResponse, a: MpsAnswer): void {
 
 export function mpsRoutes(options: MpsRouteOptions): Route[] {
   const { logger } = options;
+  // A retry racing its first try (same key, same Idempotency-Key) waits for it here, then gets its remembered
+  // answer, rather than being judged half-way through the first one's work.
+  const inFlight = new Map<string, Promise<void>>();
+  const oneAtATime = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    for (let earlier = inFlight.get(key); earlier !== undefined; earlier = inFlight.get(key)) await earlier;
+    let done: () => void = () => undefined;
+    inFlight.set(key, new Promise<void>((r) => (done = r)));
+    try {
+      return await fn();
+    } finally {
+      inFlight.delete(key);
+      done();
+    }
+  };
   const handle = async (method: 'GET' | 'POST', req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = ((req.url ?? '').split('?')[0] ?? '').slice(MPS_BASE_PATH.length);
     let principal: ApiPrincipal | undefined;
@@ -86,15 +100,15 @@ export function mpsRoutes(options: MpsRouteOptions): Route[] {
       const idempotencyKey = checkIdempotencyKey(req.headers['idempotency-key']);
       const { raw, json } = await readJsonObject(req);
       const hash = requestHash(method, path, raw);
-      const earlier = await options.answers.lookup(principal.keyId, idempotencyKey, hash);
-      if (earlier.kind === 'replay') {
-        res.setHeader('idempotent-replayed', 'true');
-        sendJson(res, earlier.status, earlier.body);
-        return;
-      }
-      const result = await operation.handle({ principal, params, body: json as JsonObject, idempotencyKey });
-      const remembered = await options.answers.remember(principal.keyId, idempotencyKey, hash, result.status, JSON.stringify(result.json ?? {}));
-      sendJson(res, remembered.status, remembered.body);
+      const who = principal;
+      const answered = await oneAtATime(`${who.keyId}\n${idempotencyKey}`, async () => {
+        const earlier = await options.answers.lookup(who.keyId, idempotencyKey, hash);
+        if (earlier.kind === 'replay') return { ...earlier, replayed: true };
+        const result = await operation.handle({ principal: who, params, body: json as JsonObject, idempotencyKey });
+        return { ...(await options.answers.remember(who.keyId, idempotencyKey, hash, result.status, JSON.stringify(result.json ?? {}))), replayed: false };
+      });
+      if (answered.replayed) res.setHeader('idempotent-replayed', 'true');
+      sendJson(res, answered.status, answered.body);
     } catch (err) {
       const problem = mpsProblem(err);
       const context = { component: 'mps.api', operation: operationId, key: principal?.keyId, remote: req.socket.remoteAddress };
