@@ -6,15 +6,23 @@ import { performance } from 'node:perf_hooks';
 import { Ledger, type LedgerOperation } from '../src/mps/ledger';
 import { openStore, type Store } from '../src/store';
 import { openThrowawayPostgresStore } from '../src/store/testing';
+import { measureE2e, type E2eResult } from './lib/mps-e2e';
+
+const E2E_PAYMENTS = Number(process.env.MPS_E2E_PAYMENTS ?? 400);
+const E2E_CONCURRENCY = Number(process.env.MPS_E2E_CONCURRENCY ?? 32);
+// Approving SIMs besides the demo one: the channel serves one request at a time per phone.
+const E2E_SIMS = Number(process.env.MPS_E2E_SIMS ?? 31);
 
 /**
  * Mobile payments. Ledger part: transfers per second through the batched API (Ledger.submit), durable (each
  * batch is one committed database transaction: SQLite in WAL mode with synchronous FULL, PostgreSQL with its
  * default synchronous_commit on), on a SQLite file and on PostgreSQL. Payers are spread over CLIENTS accounts at
  * bank A, payees over MERCHANTS accounts at bank B, so every transfer also moves both banks' net positions.
- * The end-to-end part (offer → phone → SIM → ledger → webhook) waits for the channel and the MSSP service.
+ * End-to-end part (bench/lib/mps-e2e.ts): merchant offers over the REST API → SMPP → SMSC simulator → demo
+ * handset and SIM → approval → ledger → signed webhook, payments per second with p50/p99, on both engines.
  *
- *   npm run bench -- mps        BENCH_SECONDS=5 BENCH_BATCH=5000 change the run; DATABASE_URL picks the PostgreSQL.
+ *   npm run bench -- mps        BENCH_SECONDS=5 BENCH_BATCH=5000 change the ledger run; MPS_E2E_PAYMENTS=400
+ *                               MPS_E2E_CONCURRENCY=32 MPS_E2E_SIMS=31 the end-to-end run; DATABASE_URL picks the PostgreSQL.
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -105,6 +113,27 @@ async function main(): Promise<void> {
     process.stdout.write(`postgres: not measured: ${postgresError}\n`);
   }
 
+  const e2e: Record<string, E2eResult | string> = {};
+  const e2eDir = mkdtempSync(join(tmpdir(), 'bench-mps-e2e-'));
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    let store: Store | undefined;
+    try {
+      store = engine === 'sqlite' ? await openStore({ sqliteFile: join(e2eDir, 'e2e.sqlite') }) : await openThrowawayPostgresStore({ databaseUrl: DATABASE_URL });
+      await store.migrate();
+      const r = await measureE2e(store, { label: `bench-e2e-${engine}`, payments: E2E_PAYMENTS, concurrency: E2E_CONCURRENCY, sims: E2E_SIMS });
+      e2e[engine] = r;
+      process.stdout.write(`e2e ${engine}: ${r.perSec} payments/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.failures} failed of ${r.payments}, ${r.cpuMsPerPayment} ms CPU each\n`);
+    } catch (err) {
+      e2e[engine] = String((err as Error).message).slice(0, 300);
+      process.stdout.write(`e2e ${engine}: not measured: ${e2e[engine] as string}\n`);
+    } finally {
+      await store?.close();
+    }
+  }
+  rmSync(e2eDir, { recursive: true, force: true });
+  const e2eSqlite = typeof e2e.sqlite === 'object' ? e2e.sqlite : undefined;
+  const e2ePostgres = typeof e2e.postgres === 'object' ? e2e.postgres : undefined;
+
   const result = {
     bench: 'mps',
     ledgerTransfersPerSec: sqlite.perSec,
@@ -112,9 +141,19 @@ async function main(): Promise<void> {
     ...(postgresError !== undefined ? { postgresError } : {}),
     batchSize: BATCH,
     accounts: CLIENTS + MERCHANTS,
-    e2ePaymentsPerSec: null,
-    p99Ms: null,
-    e2eReason: 'the handset/channel path and the MSSP web service are not merged yet; only the ledger part is measured',
+    e2ePaymentsPerSec: e2eSqlite?.perSec ?? null,
+    p50Ms: e2eSqlite?.p50Ms ?? null,
+    p99Ms: e2eSqlite?.p99Ms ?? null,
+    e2eFailures: e2eSqlite?.failures ?? null,
+    e2eCpuMsPerPayment: e2eSqlite?.cpuMsPerPayment ?? null,
+    e2ePaymentsPerSecPostgres: e2ePostgres?.perSec ?? null,
+    p50MsPostgres: e2ePostgres?.p50Ms ?? null,
+    p99MsPostgres: e2ePostgres?.p99Ms ?? null,
+    e2ePayments: E2E_PAYMENTS,
+    e2eConcurrency: E2E_CONCURRENCY,
+    e2eSims: E2E_SIMS + 1,
+    ...(typeof e2e.sqlite === 'string' ? { e2eSqliteError: e2e.sqlite } : {}),
+    ...(typeof e2e.postgres === 'string' ? { e2ePostgresError: e2e.postgres } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -59,6 +59,16 @@ export interface DemoChannelOptions {
   readonly counters?: CounterSource;
   readonly relay?: PorRelay;
   readonly logger?: Logger;
+  /**
+   * More SIMs, numbered 99900010000, 99900010001, …, that approve at once (load tests: a phone shows one request
+   * at a time, so the channel queues per MSISDN and one SIM bounds the rate).
+   */
+  readonly extraApprovingSims?: number;
+}
+
+/** The numbers of the extra approving SIMs of `extraApprovingSims`. */
+export function extraApprovingNumbers(count: number): DemoNumber[] {
+  return Array.from({ length: count }, (_, i) => ({ msisdn: String(99900010000 + i), behaviour: { kind: 'approve' as const }, outcome: 'approves at once (load tests)' }));
 }
 
 export interface DemoEnrolment {
@@ -129,12 +139,13 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const provisioned = await provisionSimSet({ dir, tokens, msisdns: DEMO_NUMBERS.map((n) => n.msisdn), keyType: options.keyType ?? 'P-256' });
+    const numbers = [...DEMO_NUMBERS, ...extraApprovingNumbers(options.extraApprovingSims ?? 0)];
+    const provisioned = await provisionSimSet({ dir, tokens, msisdns: numbers.map((n) => n.msisdn), keyType: options.keyType ?? 'P-256' });
     const { created, ms } = provisioned;
     const records = options.enrol === undefined ? provisioned.records : await enrolDemoSims(dir, tokens, provisioned.records, options.enrol);
     const otaKeys = await importOtaKeys(options.hsm, records);
     logger.info({ event: 'demo.sims', created, ms: Math.round(ms) }, 'demo SIMs ready');
-    const behaviours = new Map(DEMO_NUMBERS.map((n) => [n.msisdn, n.behaviour]));
+    const behaviours = new Map(numbers.map((n) => [n.msisdn, n.behaviour]));
     const directory = new InMemoryHandsetDirectory();
     const farm = HandsetFarm.open({ dir, tokens, records, directory, behaviour: (m) => behaviours.get(m) ?? { kind: 'off' }, userTimeoutMs: options.userTimeoutMs ?? 60_000, logger });
     cleanups.push(() => farm.close());
@@ -162,7 +173,7 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
       logger,
     });
     cleanups.push(async () => channel.close());
-    return { channel, numbers: DEMO_NUMBERS, records, smscPort: address.port, close: closeAll };
+    return { channel, numbers, records, smscPort: address.port, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signatureTimeStamps, signatureValueDigest } from '../../src/pki';
@@ -21,6 +23,7 @@ interface Demo {
   readonly apPassword: string;
   readonly caCertPem: string;
   readonly msisdns: { approve: string; cancel: string; pinBlocked: string; noAnswer: string; slow: string };
+  readonly payments: { url: string; apiKey: string; merchant: string; openapiUrl: string; callbackKeyUrl: string };
 }
 
 let env: Record<string, string>;
@@ -212,3 +215,62 @@ it('adds an RFC 3161 signature time-stamp inside the CMS when the AP asks (CAdES
   expect(`${ts.stdout}${ts.stderr}`).toMatch(/Verification: OK/);
   expect(spawnSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', join(dir, 'ts-sig.der')], { encoding: 'utf8' }).stdout).toMatch(/unsignedAttrs:[\s\S]*id-smime-aa-timeStampToken/);
 }, 30_000);
+
+it('takes a payment through the MPS REST API over the SIM channel: approved → paid with a signed webhook; the cancel number → cancelled, nothing booked', async () => {
+  const hooks: { signature: string; body: Buffer }[] = [];
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hooks.push({ signature: String(req.headers['x-mssp-signature'] ?? ''), body: Buffer.concat(chunks) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/shop-hooks`;
+    // The operator registers the shop's webhook while the platform runs; the next offer's end is sent there.
+    const set = runMssp(['mps', 'merchant', 'set', '--id', demo.payments.merchant, '--account', `${demo.payments.merchant}-EUR`, '--webhook-url', hookUrl], env);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    const openapi = (await (await fetch(demo.payments.openapiUrl)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths)).toContain('/offers');
+
+    const pay = async (msisdn: string): Promise<Record<string, unknown>> => {
+      counter += 1;
+      const res = await fetch(`${demo.payments.url}/offers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${demo.payments.apiKey}`, 'idempotency-key': `demo-pay-${Date.now()}-${counter}` },
+        body: JSON.stringify({ payerMsisdn: msisdn, amount: '1999', currency: 'EUR', reference: `ORDER-${counter}`, expiresInSeconds: 60 }),
+      });
+      expect(res.status).toBe(201);
+      const made = (await res.json()) as { id: string };
+      for (let i = 0; i < 200; i++) {
+        const got = (await (await fetch(`${demo.payments.url}/offers/${made.id}`, { headers: { authorization: `Bearer ${demo.payments.apiKey}` } })).json()) as Record<string, unknown>;
+        if (['paid', 'refused', 'cancelled', 'expired', 'failed'].includes(got.state as string)) return got;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`offer ${made.id} did not end`);
+    };
+
+    const paid = await pay(demo.msisdns.approve);
+    expect(paid).toMatchObject({ state: 'paid', amount: '1999', currency: 'EUR', transferId: `offer.${paid.id as string}` });
+    for (let i = 0; i < 50 && !hooks.some((h) => h.body.includes(paid.id as string)); i++) await new Promise((r) => setTimeout(r, 100));
+    const hook = hooks.find((h) => h.body.includes(paid.id as string));
+    expect(JSON.parse(hook?.body.toString() ?? '{}')).toMatchObject({ type: 'offer.paid', offer: { id: paid.id, state: 'paid' } });
+    writeFileSync(join(dir, 'callback.pem'), await (await fetch(demo.payments.callbackKeyUrl)).text());
+    const t = /t=(\d+)/.exec(hook?.signature ?? '')?.[1] as string;
+    writeFileSync(join(dir, 'hook.sig'), Buffer.from(/sig=([^,]+)$/.exec(hook?.signature ?? '')?.[1] ?? '', 'base64'));
+    writeFileSync(join(dir, 'hook.data'), Buffer.concat([Buffer.from(`${t}.`), hook?.body ?? Buffer.alloc(0)]));
+    const verified = spawnSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'callback.pem'), '-signature', join(dir, 'hook.sig'), join(dir, 'hook.data')], { encoding: 'utf8' });
+    expect(verified.stdout.trim()).toBe('Verified OK');
+
+    const cancelled = await pay(demo.msisdns.cancel);
+    expect(cancelled).toMatchObject({ state: 'cancelled', code: 'APPROVAL_CANCELLED', transferId: null });
+    for (let i = 0; i < 50 && !hooks.some((h) => h.body.includes(cancelled.id as string)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(hooks.find((h) => h.body.includes(cancelled.id as string))?.body.toString() ?? '{}')).toMatchObject({ type: 'offer.cancelled' });
+  } finally {
+    await new Promise<void>((r) => receiver.close(() => r()));
+  }
+}, 60_000);

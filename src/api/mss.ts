@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { CallbackSigner } from './callback-signature';
 import type { Logger } from '../log';
 import { MssService, type MssServiceOptions } from '../mss/service';
 import type { Route } from './http-server';
@@ -17,6 +18,8 @@ export interface StartMssOptions extends Omit<MssServiceOptions, 'msspId' | 'ins
   readonly msspUri?: string;
   /** How often overdue transactions are looked for (default 5 s). */
   readonly sweepIntervalMs?: number;
+  /** Signs MSS_Notification calls (X-MSSP-Signature), with the key that signs payment webhooks. */
+  readonly callbackSigner?: CallbackSigner;
 }
 
 export interface RunningMss {
@@ -34,7 +37,7 @@ export interface RunningMss {
 export function startMss(options: StartMssOptions): RunningMss {
   const { config } = options;
   const service = new MssService({
-    notificationSender: soapNotificationSender(),
+    notificationSender: soapNotificationSender(10_000, options.callbackSigner),
     ...options,
     ...(config ? { instantWindowMs: config.mssInstantWindowSeconds * 1000, defaultTimeoutSeconds: config.mssDefaultTimeoutSeconds } : {}),
     msspId: { uri: options.msspUri ?? 'http://mssp.invalid' },

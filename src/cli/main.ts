@@ -7,6 +7,7 @@ import { registerRaCommands } from './ra';
 import { registerEvidenceCommands } from './evidence';
 import { registerApCommands } from './ap';
 import { registerSimCommands } from './sim';
+import { registerMpsCommands } from './mps';
 
 // Commands load their modules lazily so that `--help` and `config` work even where a native module (pkcs11js, sqlite3) is broken.
 const out = terminalOutput();
@@ -131,6 +132,7 @@ export function buildProgram(): Command {
   registerEvidenceCommands(program, { config: () => config(globals()), out, verdict });
   registerApCommands(program, { config: () => config(globals()), out });
   registerSimCommands(program, { config: () => config(globals()), out });
+  registerMpsCommands(program, { config: () => config(globals()), out });
 
   return program;
 }

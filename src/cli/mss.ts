@@ -9,6 +9,7 @@ import type { MssAudit } from '../mss/operations/context';
 import type { RegistrationAuthority } from '../pki';
 import type { Store } from '../store';
 import type { RunningPki } from './ca';
+import type { CallbackSigner } from '../api/callback-signature';
 
 /**
  * The TS 102 204 service inside `mssp start`: the SIM-applet channel behind the Approver, the mobile-ID directory
@@ -28,6 +29,10 @@ export interface DemoInfo {
 export interface RunningPlatformMss {
   readonly routes: readonly Route[];
   readonly demo: DemoInfo | undefined;
+  /** The one way to ask a citizen (payments use it too), the citizens' certificates, and how signatures are validated. */
+  readonly approver: Approver;
+  readonly certificates: CitizenCertificates;
+  readonly validation: PlatformValidation | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,12 @@ function directoryCertificates(ra: RegistrationAuthority, currentPair: typeof im
   };
 }
 
+export interface PlatformValidation {
+  readonly trustAnchors: readonly import('../pki').TrustAnchor[];
+  readonly intermediates: readonly Uint8Array[];
+  readonly revocation: () => Promise<{ mode: 'required'; crls: import('../pki').Crl[] }>;
+}
+
 export async function startPlatformMss(options: {
   readonly config: Config;
   readonly hsm: Hsm;
@@ -59,6 +70,8 @@ export async function startPlatformMss(options: {
   readonly demo: boolean;
   /** The platform's audit log: requests, transaction ends and the evidence of each signature go into it. */
   readonly auditLog?: Pick<AuditLog, 'append'>;
+  /** Signs MSS_Notification calls (the payment webhooks' key). */
+  readonly callbackSigner?: CallbackSigner;
 }): Promise<RunningPlatformMss> {
   const { config, hsm, store, logger, pki } = options;
   const { startMss } = await import('../api/mss');
@@ -68,12 +81,13 @@ export async function startPlatformMss(options: {
   const cleanups: (() => Promise<void>)[] = [];
   let approver: Approver;
   let demoInfo: DemoInfo | undefined;
+  let certificates: CitizenCertificates = { current: async () => undefined };
   const ra = runtime?.ra;
 
   if (options.demo) {
     if (ra === undefined) throw new Error('--demo needs the CA: run `mssp ca init` first');
     const { startDemoChannel, DEMO_NUMBERS } = await import('../../hsm-sim/handset/demo');
-    const certificates = directoryCertificates(ra, pkiModule.currentPair);
+    certificates = directoryCertificates(ra, pkiModule.currentPair);
     const { clusterChannelParts } = await import('./cluster');
     const demo = await startDemoChannel({
       hsm,
@@ -120,7 +134,8 @@ export async function startPlatformMss(options: {
     // MSSP_SMSC_HOST: a real SMSC and the SIMs of `mssp sim import` (src/cli/mobile-channel.ts).
     if (config.smscHost !== undefined && ra === undefined) throw new Error('MSSP_SMSC_HOST needs the CA for the citizens\' certificates: run `mssp ca init` first');
     const { startMobileChannel } = await import('./mobile-channel');
-    const mobile = ra === undefined ? undefined : await startMobileChannel({ config, hsm, store, logger, certificates: directoryCertificates(ra, pkiModule.currentPair) });
+    if (ra !== undefined) certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const mobile = ra === undefined ? undefined : await startMobileChannel({ config, hsm, store, logger, certificates });
     if (mobile !== undefined) {
       approver = mobile.approver;
       cleanups.push(() => mobile.close());
@@ -136,7 +151,7 @@ export async function startPlatformMss(options: {
   }
 
   const [root, issuing] = await Promise.all([store.certificates.findCa(pkiModule.ROOT_CA), store.certificates.findCa(pkiModule.ISSUING_CA)]);
-  const validation =
+  const validation: PlatformValidation | undefined =
     root === undefined
       ? undefined
       : {
@@ -179,10 +194,14 @@ export async function startPlatformMss(options: {
     ...(validation !== undefined ? { validation } : {}),
     // MSS_Registration goes to the same RA (and audit hook) as `mssp ra`, for APs with the registration permission.
     ...(ra !== undefined ? { registrationAuthority: ra } : {}),
+    ...(options.callbackSigner !== undefined ? { callbackSigner: options.callbackSigner } : {}),
   });
   return {
     routes: mss.routes,
     demo: demoInfo,
+    approver,
+    certificates,
+    validation,
     stop: async () => {
       await mss.stop();
       for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'stopping the demo channel failed'));

@@ -8,6 +8,7 @@ import { startPlatformMss, type DemoInfo, type RunningPlatformMss } from './mss'
 import { ROOT_CA } from '../pki';
 import { startAudit, type RunningAudit } from './audit';
 import { tsaStamper } from './tsa';
+import { openCallbackSigner, startPlatformMps, type PaymentsDemo, type RunningPlatformMps } from './mps';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -30,6 +31,8 @@ export interface DemoLine {
   readonly apPassword: string;
   readonly caCertPem: string;
   readonly msisdns: DemoInfo['msisdns'];
+  /** The MPS REST API with the demo shop's key; the demo citizens are its payers. */
+  readonly payments?: PaymentsDemo;
 }
 
 /** What this node calls itself in the audit log: host and process, so two nodes on one store are told apart. */
@@ -51,6 +54,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
   let pki: RunningPki | undefined;
   let audit: RunningAudit | undefined;
   let mss: RunningPlatformMss | undefined;
+  let mps: RunningPlatformMps | undefined;
   let demo: DemoLine | undefined;
   try {
     const store = await openPlatformStore(config);
@@ -63,8 +67,10 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       if (tsa === undefined) logger.warn('no TSA: audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
       let url = '';
-      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log });
-      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes];
+      const callbackSigner = await openCallbackSigner(hsm);
+      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log, callbackSigner });
+      mps = await startPlatformMps({ hsm, store, logger, mss, callbackSigner, publicUrl: () => url, auditLog: audit.log, demo: options.demo === true });
+      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes, ...mps.routes];
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,
@@ -88,6 +94,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
           apPassword: mss.demo.apPassword,
           caCertPem: root === undefined ? '' : pem(root.certificate, 'CERTIFICATE'),
           msisdns: mss.demo.msisdns,
+          ...(mps.demo(url) !== undefined ? { payments: mps.demo(url) as PaymentsDemo } : {}),
         };
       }
       await audit.log.append({
@@ -99,6 +106,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       });
     } catch (err) {
       await http?.close();
+      await mps?.stop();
       await mss?.stop();
       await audit?.stop();
       await pki?.stop();
@@ -109,12 +117,14 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
     const runningPki = pki;
     const runningAudit = audit;
     const runningMss = mss;
+    const runningMps = mps;
     logger.info({ engine: store.engine, token: config.pkcs11Token }, 'platform started');
     return {
       url: running.url,
       demo,
       stop: async () => {
         await running.close();
+        await runningMps.stop();
         await runningMss.stop();
         await runningAudit.log
           .append({ actor: { type: 'system', id: nodeName() }, action: 'platform.stop', subject: `node:${nodeName()}`, outcome: 'ok' })

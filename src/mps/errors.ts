@@ -37,6 +37,13 @@ export const MPS_ERRORS = {
   APPROVAL_WRONG_PIN: { http: 409, text: 'The client could not give the right PIN.' },
   APPROVAL_TIMEOUT: { http: 408, text: 'The client did not answer in time.' },
   APPROVAL_FAILED: { http: 502, text: 'The approval could not be obtained.' },
+  AMOUNT_OVER_LEVEL_LIMIT: { http: 422, text: "The amount is above what the merchant's agreement allows at the security level of the approval." },
+  UNAUTHENTICATED: { http: 401, text: 'A valid API key is needed.' },
+  FORBIDDEN: { http: 403, text: 'This API key may not do this.' },
+  NOT_FOUND: { http: 404, text: 'There is no such resource.' },
+  IDEMPOTENCY_KEY_REQUIRED: { http: 400, text: 'Every POST needs an Idempotency-Key header.' },
+  CONTENT_TOO_LARGE: { http: 413, text: 'The request body is too large.' },
+  INTERNAL_ERROR: { http: 500, text: 'The request could not be handled.' },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type MpsErrorCode = keyof typeof MPS_ERRORS;

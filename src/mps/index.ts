@@ -10,3 +10,5 @@ export * from './settlement';
 export * from './offers';
 export * from './tickets';
 export { paymentApprover } from './approval-adapter';
+export * from './access';
+export { agreementLevelPolicy, checkLevel, defaultCap, SECURITY_LEVELS, type SecurityLevel, type PaymentLevelPolicy, type LevelCheck } from './security-level';

@@ -65,6 +65,7 @@ export {
 export { OFFER_STATES, FINAL_OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository, type OfferCursor } from './repositories/offers';
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
 export type { SimProfileRecord, NewSimProfile, SimsRepository } from './repositories/sims';
+export { API_ROLES, type ApiRole, type ApiKeyRecord, type MerchantRecord, type PayerRecord, type LevelLimitRecord, type IdempotentAnswer, type MpsAccessRepository } from './repositories/mps-access';
 export {
   AP_STATUSES,
   AP_PERMISSIONS,

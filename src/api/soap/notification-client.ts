@@ -1,3 +1,4 @@
+import { signatureHeader, type CallbackSigner } from '../callback-signature';
 import { readReceiptReq } from '../../mss/messages/read';
 import type { ReceiptReq, StatusResp } from '../../mss/messages/types';
 import type { NotificationSender } from '../../mss/notifications';
@@ -8,14 +9,17 @@ import { soapEnvelope } from './serialize';
 /**
  * The SOAP client side of MSS_Notification: our MSS_StatusResp to the AP's endpoint, its MSS_ReceiptReq read back
  * through the same safe reader and validation as any request. An AP's answer is untrusted input too.
+ * With a signer, each call carries X-MSSP-Signature over `<t>.<envelope>` (the same signer and header as the
+ * payment webhooks), so the AP can tell our notifications from anyone else's.
  */
-export function soapNotificationSender(timeoutMs = 10_000): NotificationSender {
+export function soapNotificationSender(timeoutMs = 10_000, signer?: CallbackSigner): NotificationSender {
   return {
     async send(url: string, notification: StatusResp): Promise<ReceiptReq> {
+      const envelope = Buffer.from(soapEnvelope('MSS_Notification', notification), 'utf8');
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
-        body: soapEnvelope('MSS_Notification', notification),
+        headers: { 'content-type': 'application/soap+xml; charset=utf-8', ...(signer !== undefined ? { 'x-mssp-signature': await signatureHeader(signer, envelope) } : {}) },
+        body: envelope,
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'error',
       });

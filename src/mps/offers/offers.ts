@@ -7,6 +7,7 @@ import { MpsError, type MpsErrorCode } from '../errors';
 import type { Ledger, LedgerOperation, OperationResult, TransferView } from '../ledger';
 import { checkId } from '../ledger/validate';
 import { checkCurrency, parseAmount } from '../money';
+import type { PaymentLevelPolicy } from '../security-level';
 import { canonicalOffer, checkText, offerDisplay, type OfferFields } from './canonical';
 
 /**
@@ -68,6 +69,10 @@ export interface OfferServiceOptions {
   readonly audit?: Pick<AuditLog, 'append'> & Partial<Pick<AuditLog, 'appendIn'>>;
   /** Longest offer life accepted. Default 15 minutes. */
   readonly maxOfferMs?: number;
+  /** Caps by the security level of the approval (item 9); judged when the offer is made, before it is stored. */
+  readonly levels?: PaymentLevelPolicy;
+  /** Called once an offer reaches a final state on this node (paid, refused, cancelled, expired, failed): webhooks. */
+  readonly onFinal?: (offer: OfferView) => void;
 }
 
 const FINAL: readonly OfferStateName[] = FINAL_OFFER_STATES;
@@ -80,7 +85,11 @@ export const offerTransferId = (offerId: string): string => `offer.${offerId}`;
 interface Ending {
   readonly state: 'paid' | 'expired' | 'failed';
   readonly detail: string | null;
+  readonly extra?: AuditExtra;
 }
+
+/** Details an audit entry carries beyond the offer's own. */
+type AuditExtra = Record<string, string | null | readonly Record<string, string>[]>;
 
 /** Thrown inside the booking transaction to roll it back: another node ended the offer first. */
 class OfferAlreadyEnded extends Error {}
@@ -139,6 +148,7 @@ export class OfferService {
     if (account.currency !== currency) throw new MpsError('CURRENCY_MISMATCH', `account ${merchantAccountId} holds ${account.currency}, not ${currency}`);
     const payer = await this.o.directory.accountFor(n.clientMsisdn, currency);
     if (payer === undefined) throw new MpsError('UNKNOWN_CLIENT', 'no client with a payment account in that currency is known by that number');
+    await this.o.levels?.check({ merchantId, clientMsisdn: n.clientMsisdn, currency, amount });
 
     const verificationCode = randomInt(0, 10_000).toString().padStart(4, '0');
     const fields: OfferFields = { offerId: id, merchantId, merchantName: merchant.name, clientMsisdn: n.clientMsisdn, currency, amount, reference, expiresAt: n.expiresAt, verificationCode };
@@ -232,6 +242,21 @@ export class OfferService {
   }
 
   /**
+   * The merchant withdraws an offer not yet approved. An approval arriving afterwards finds the offer cancelled and
+   * books nothing (complete() refuses any offer that is not sent or approved).
+   */
+  async cancel(id: string): Promise<OfferView> {
+    const offer = await this.load(id);
+    const current = await this.view(id);
+    if (FINAL.includes(current.state)) {
+      if (current.state === 'cancelled') return current;
+      throw new MpsError('OFFER_STATE', `offer ${id} is ${current.state}`);
+    }
+    if (current.state === 'approved') throw new MpsError('OFFER_STATE', `offer ${id} is approved and being booked`);
+    return this.end(offer, 'cancelled', 'APPROVAL_CANCELLED', 'the merchant cancelled the offer');
+  }
+
+  /**
    * Reserve, then commit (the reservation lasts until the offer expires), and record how the offer ended, all in one
    * transaction: the money moves exactly when "paid" is recorded. Two nodes booking one offer at once, or one
    * booking while another ends it otherwise, cannot disagree: the store keeps one final state per offer, so the
@@ -264,17 +289,31 @@ export class OfferService {
         const end = await this.judge(tx, results, transferId);
         const history = await tx.offers.states(offer.id);
         if (history.some((h) => FINAL.includes(h.state))) throw new OfferAlreadyEnded();
-        await this.record(tx, offer, end.state, end.state === 'paid' ? transferId : null, end.detail, null);
-        return end;
+        const extra = end.state === 'paid' ? await this.paymentLinks(tx, history, transferId) : {};
+        await this.record(tx, offer, end.state, end.state === 'paid' ? transferId : null, end.detail, null, extra);
+        return { ...end, extra };
       });
     } catch (err) {
       if (err instanceof OfferAlreadyEnded || isStoreError(err, 'UNIQUE_VIOLATION')) return this.view(offer.id);
       throw err;
     }
-    if (this.o.audit?.appendIn === undefined) await this.o.audit?.append(this.auditEntry(offer, ending.state, ending.state === 'paid' ? transferId : null, ending.detail, null));
+    if (this.o.audit?.appendIn === undefined) await this.o.audit?.append(this.auditEntry(offer, ending.state, ending.state === 'paid' ? transferId : null, ending.detail, null, ending.extra));
     if (ending.state === 'paid') this.o.logger?.info({ component: 'mps.offers', offer: offer.id, transfer: transferId }, 'offer paid');
     else this.o.logger?.info({ component: 'mps.offers', offer: offer.id, state: ending.state }, ending.detail ?? '');
-    return this.view(offer.id);
+    return this.final(offer.id);
+  }
+
+  /**
+   * What the audit entry of a payment names besides the offer: the approval's signature and the postings, so the
+   * evidence links who approved, what they approved (offerHash) and the money that moved.
+   */
+  private async paymentLinks(tx: Repositories, history: readonly OfferStateRecord[], transferId: string): Promise<AuditExtra> {
+    const approved = history.find((h) => h.state === 'approved');
+    const postings = await tx.ledger.postingsOf(transferId);
+    return {
+      signatureHash: approved?.signature ? hashEvidence(approved.signature).toString('hex') : null,
+      postings: postings.map((p) => ({ id: p.id.toString(), account: p.accountId, amount: p.amount.toString(), window: p.windowId.toString() })),
+    };
   }
 
   /** How the ledger's answer ends the offer. The first refusal in the batch is the reason. */
@@ -444,13 +483,13 @@ export class OfferService {
   }
 
   /** The state row, and its audit entry in the same transaction when the log can append inside one. */
-  private async record(tx: Repositories, offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): Promise<void> {
+  private async record(tx: Repositories, offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null, extra: AuditExtra = {}): Promise<void> {
     await tx.offers.insertState({ offerId: offer.id, state, at: this.clock(), transferId, detail: detail === null ? null : detail.slice(0, 512), signature });
     const audit = this.o.audit;
-    if (audit?.appendIn !== undefined) await audit.appendIn(tx, this.auditEntry(offer, state, transferId, detail, signature));
+    if (audit?.appendIn !== undefined) await audit.appendIn(tx, this.auditEntry(offer, state, transferId, detail, signature, extra));
   }
 
-  private auditEntry(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null): NewAuditEntry {
+  private auditEntry(offer: OfferRecord, state: OfferStateName, transferId: string | null, detail: string | null, signature: Buffer | null, extra: AuditExtra = {}): NewAuditEntry {
     return {
       actor: state === 'approved' || state === 'refused' ? { type: 'citizen', id: offer.clientMsisdn } : { type: 'system', id: 'mps' },
       action: 'payment.event',
@@ -464,6 +503,7 @@ export class OfferService {
         offerHash: hashEvidence(offer.canonical).toString('hex'),
         transfer: transferId,
         detail: detail === null ? null : detail.slice(0, 256),
+        ...extra,
       },
     };
   }
@@ -472,8 +512,21 @@ export class OfferService {
     if (!FINAL.includes(state)) throw new Error(`${state} is not a final offer state`);
     const current = await this.view(offer.id);
     if (FINAL.includes(current.state)) return current;
-    await this.step(offer, state, null, `${code}: ${reason}`, signature);
+    const recorded = await this.step(offer, state, null, `${code}: ${reason}`, signature);
     this.o.logger?.info({ component: 'mps.offers', offer: offer.id, state, code }, reason);
-    return this.view(offer.id);
+    return recorded ? this.final(offer.id) : this.view(offer.id);
+  }
+
+  /** The offer as it ended, told to onFinal (a listener's failure is its own: logged, never the payment's). */
+  private async final(id: string): Promise<OfferView> {
+    const view = await this.view(id);
+    if (this.o.onFinal !== undefined) {
+      try {
+        this.o.onFinal(view);
+      } catch (err) {
+        this.o.logger?.error({ err, offer: id }, 'offer listener failed');
+      }
+    }
+    return view;
   }
 }

@@ -10,6 +10,7 @@ import { offersRepository, type OffersRepository } from './offers';
 import { ticketsRepository, type TicketsRepository } from './tickets';
 import { mssRepository, type MssRepository } from './mss';
 import { simsRepository, type SimsRepository } from './sims';
+import { mpsAccessRepository, type MpsAccessRepository } from './mps-access';
 
 /** The repositories, bound either to the pool or to one transaction. */
 export interface Repositories {
@@ -24,6 +25,7 @@ export interface Repositories {
   readonly tickets: TicketsRepository;
   readonly mss: MssRepository;
   readonly sims: SimsRepository;
+  readonly mpsAccess: MpsAccessRepository;
 }
 
 export function repositories(db: Db): Repositories {
@@ -39,6 +41,7 @@ export function repositories(db: Db): Repositories {
     tickets: ticketsRepository(db),
     mss: mssRepository(db),
     sims: simsRepository(db),
+    mpsAccess: mpsAccessRepository(db),
   };
 }
 
