@@ -95,7 +95,7 @@ export async function startPlatformMps(options: {
   readonly mss: RunningPlatformMss;
   readonly callbackSigner: CallbackSigner;
   readonly publicUrl: () => string;
-  readonly auditLog?: Pick<AuditLog, 'append'>;
+  readonly auditLog?: Pick<AuditLog, 'append' | 'appendIn'>;
   readonly demo: boolean;
 }): Promise<RunningPlatformMps> {
   const { hsm, store, logger, mss } = options;
