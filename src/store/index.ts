@@ -64,6 +64,18 @@ export {
 export { OFFER_STATES, type OfferStateName, type OfferRecord, type OfferStateRecord, type OffersRepository } from './repositories/offers';
 export type { TicketRecord, TicketsRepository } from './repositories/tickets';
 export {
+  INSTRUMENT_KINDS,
+  INSTRUMENT_STATES,
+  CLIENT_ORDER_OUTCOMES,
+  type InstrumentKind,
+  type InstrumentStateName,
+  type InstrumentRecord,
+  type InstrumentStateRecord,
+  type ClientOrderOutcome,
+  type ClientOrderRecord,
+  type InstrumentsRepository,
+} from './repositories/instruments';
+export {
   AP_STATUSES,
   TRANSACTION_STATES,
   type ApStatus,

@@ -9,6 +9,7 @@ import { migration0030Ledger } from './0030_ledger';
 import { migration0031SettlementReports } from './0031_settlement_reports';
 import { migration0032PaymentOffers } from './0032_payment_offers';
 import { migration0033OneTimeTickets } from './0033_one_time_tickets';
+import { migration0034PaymentInstruments } from './0034_payment_instruments';
 import { migration0020Mss } from './0020_mss';
 
 export type { StoreMigration } from './schema-helpers';
@@ -17,4 +18,4 @@ export type { StoreMigration } from './schema-helpers';
  * Every migration, oldest first. Listed here rather than found on disk so that the same list is used under
  * swc in tests and from compiled dist/, whatever the file extension. A new migration is appended, never inserted.
  */
-export const MIGRATIONS: readonly StoreMigration[] = [migration0001Keys, migration0002PlatformSettings, migration0003Counters, migration0004Certificates, migration0005MobileIds, migration0010AuditLog, migration0020Mss, migration0030Ledger, migration0031SettlementReports, migration0032PaymentOffers, migration0033OneTimeTickets];
+export const MIGRATIONS: readonly StoreMigration[] = [migration0001Keys, migration0002PlatformSettings, migration0003Counters, migration0004Certificates, migration0005MobileIds, migration0010AuditLog, migration0020Mss, migration0030Ledger, migration0031SettlementReports, migration0032PaymentOffers, migration0033OneTimeTickets, migration0034PaymentInstruments];

@@ -8,6 +8,7 @@ import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
 import { ledgerRepository, type LedgerRepository } from './ledger';
 import { offersRepository, type OffersRepository } from './offers';
 import { ticketsRepository, type TicketsRepository } from './tickets';
+import { instrumentsRepository, type InstrumentsRepository } from './instruments';
 import { mssRepository, type MssRepository } from './mss';
 
 /** The repositories, bound either to the pool or to one transaction. */
@@ -21,6 +22,7 @@ export interface Repositories {
   readonly ledger: LedgerRepository;
   readonly offers: OffersRepository;
   readonly tickets: TicketsRepository;
+  readonly instruments: InstrumentsRepository;
   readonly mss: MssRepository;
 }
 
@@ -35,6 +37,7 @@ export function repositories(db: Db): Repositories {
     ledger: ledgerRepository(db),
     offers: offersRepository(db),
     tickets: ticketsRepository(db),
+    instruments: instrumentsRepository(db),
     mss: mssRepository(db),
   };
 }
