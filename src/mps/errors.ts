@@ -37,6 +37,11 @@ export const MPS_ERRORS = {
   APPROVAL_WRONG_PIN: { http: 409, text: 'The client could not give the right PIN.' },
   APPROVAL_TIMEOUT: { http: 408, text: 'The client did not answer in time.' },
   APPROVAL_FAILED: { http: 502, text: 'The approval could not be obtained.' },
+  UNKNOWN_INSTRUMENT: { http: 404, text: 'The payment instrument is unknown.' },
+  INSTRUMENT_NOT_OWNED: { http: 403, text: 'The payment instrument belongs to another client.' },
+  INSTRUMENT_STATE: { http: 409, text: 'The payment instrument is not active.' },
+  CARD_NUMBER_REFUSED: { http: 400, text: "A card is enrolled by the issuer's token and the last four digits, never the full number." },
+  UNKNOWN_PAYEE: { http: 404, text: 'No payee with a payment account in that currency is known by that number.' },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type MpsErrorCode = keyof typeof MPS_ERRORS;

@@ -9,4 +9,5 @@ export * from './ledger';
 export * from './settlement';
 export * from './offers';
 export * from './tickets';
+export * from './clients';
 export { paymentApprover } from './approval-adapter';
