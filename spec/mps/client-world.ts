@@ -7,6 +7,7 @@ import { ClientDirectory, InstrumentService, cmsApprovalVerifier, paymentApprove
 import { Ledger } from '../../src/mps/ledger';
 import { ISSUING_CA, ROOT_CA, RegistrationAuthority, parseCertificate, parseCrl, trustAnchorFromCertificate } from '../../src/pki';
 import { startDemoChannel, DEMO_NUMBERS, type DemoChannel } from '../../hsm-sim/handset/demo';
+import type { UserBehaviour } from '../../hsm-sim/handset/user';
 import { initTestPki, openPkiTokens, type PkiTokens } from '../pki/ca/support/pki-fixture';
 import { sqliteEngine, type StoreEngineCase, type StoreFixture } from '../store/engines';
 import { twoBanks } from './support';
@@ -35,6 +36,8 @@ export interface ClientWorld {
   readonly directory: ClientDirectory;
   readonly verifier: ApprovalSignatureVerifier;
   readonly instruments: InstrumentService;
+  /** Overrides of the demo numbers' scripted persons, by +E.164 (read per request). */
+  readonly behaviours: Map<string, UserBehaviour>;
   close(): Promise<void>;
 }
 
@@ -50,8 +53,10 @@ export async function startClientWorld(label: string, engine: StoreEngineCase = 
       return client === undefined ? undefined : { authentication: client.certificates.authentication, signature: client.certificates.signature };
     },
   };
+  const behaviours = new Map<string, UserBehaviour>();
   const demo = await startDemoChannel({
     hsm: tokens.platform,
+    behaviour: (msisdn) => behaviours.get(`+${msisdn}`),
     dataDir: mkdtempSync(join(tokens.dir, 'demo-')),
     logger: createLogger({ level: 'silent' }),
     timeoutMs: 20_000,
@@ -98,6 +103,7 @@ export async function startClientWorld(label: string, engine: StoreEngineCase = 
     directory,
     verifier,
     instruments,
+    behaviours,
     close: async () => {
       await demo.close();
       await fx.close();

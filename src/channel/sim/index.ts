@@ -8,5 +8,7 @@ export { APPLET_CHANNEL_ERRORS, AppletChannelError, isAppletChannelError } from 
 export type { AppletChannelErrorCode } from './errors';
 export { deviceOtaCrypto, otaKeyLabel } from './ota-keys';
 export type { AesKeyDevice } from './ota-keys';
-export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, normaliseMsisdn } from './profiles';
+export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, ORDER_SPI, normaliseMsisdn } from './profiles';
 export type { CounterSource, SimDirectory, SimProfile } from './profiles';
+export { MemoryMoCounters, ORDER_MINIMUM_SECURITY, SimInbox } from './sim-inbox';
+export type { InboxContext, InboxRefusal, MoCounterStore, OrderReceiver, SimInboxEvents, SimInboxOptions } from './sim-inbox';
