@@ -28,6 +28,8 @@ export interface DemoInfo {
 export interface RunningPlatformMss {
   readonly routes: readonly Route[];
   readonly demo: DemoInfo | undefined;
+  /** With --demo: the simulated mobile channel (SMSC bind, demo handsets), for client payments (mps-clients.ts). */
+  readonly demoChannel: import('../../hsm-sim/handset/demo').DemoChannel | undefined;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startPlatformMss(options: {
   const cleanups: (() => Promise<void>)[] = [];
   let approver: Approver;
   let demoInfo: DemoInfo | undefined;
+  let demoChannel: RunningPlatformMss['demoChannel'];
   const ra = runtime?.ra;
 
   if (options.demo) {
@@ -103,6 +106,7 @@ export async function startPlatformMss(options: {
       },
     });
     cleanups.push(() => demo.close());
+    demoChannel = demo;
     const numbers = new Set(demo.records.map((r) => `+${r.msisdn}`));
     approver = new SimApprover({ channel: demo.channel, certificates, reachable: (msisdn) => numbers.has(msisdn) });
     const apPassword = await store.settings.setIfAbsent(DEMO_AP_PASSWORD_SETTING, randomBytes(12).toString('base64url'));
@@ -168,6 +172,7 @@ export async function startPlatformMss(options: {
   return {
     routes: mss.routes,
     demo: demoInfo,
+    demoChannel,
     stop: async () => {
       await mss.stop();
       for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'stopping the demo channel failed'));

@@ -8,6 +8,7 @@ import { startPlatformMss, type DemoInfo, type RunningPlatformMss } from './mss'
 import { ROOT_CA } from '../pki';
 import { startAudit, type RunningAudit } from './audit';
 import { tsaStamper } from './tsa';
+import { startMpsClients, type RunningMpsClients } from './mps-clients';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -30,6 +31,8 @@ export interface DemoLine {
   readonly apPassword: string;
   readonly caCertPem: string;
   readonly msisdns: DemoInfo['msisdns'];
+  /** POST {from, payee, amount}: a demo handset pays a merchant or another number (README "Payments"). */
+  readonly clientOrdersUrl?: string;
 }
 
 /** What this node calls itself in the audit log: host and process, so two nodes on one store are told apart. */
@@ -51,6 +54,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
   let pki: RunningPki | undefined;
   let audit: RunningAudit | undefined;
   let mss: RunningPlatformMss | undefined;
+  let mpsClients: RunningMpsClients | undefined;
   let demo: DemoLine | undefined;
   try {
     const store = await openPlatformStore(config);
@@ -64,7 +68,8 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
       let url = '';
       mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log });
-      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes];
+      mpsClients = await startMpsClients({ store, logger, ra: pki.runtime?.ra, demoChannel: mss.demoChannel, auditLog: audit.log });
+      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes, ...mpsClients.routes];
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,
@@ -88,6 +93,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
           apPassword: mss.demo.apPassword,
           caCertPem: root === undefined ? '' : pem(root.certificate, 'CERTIFICATE'),
           msisdns: mss.demo.msisdns,
+          ...(mpsClients.demo !== undefined ? { clientOrdersUrl: `${url}${mpsClients.demo.orderUrlPath}` } : {}),
         };
       }
       await audit.log.append({
@@ -99,6 +105,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       });
     } catch (err) {
       await http?.close();
+      await mpsClients?.stop();
       await mss?.stop();
       await audit?.stop();
       await pki?.stop();
@@ -109,12 +116,14 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
     const runningPki = pki;
     const runningAudit = audit;
     const runningMss = mss;
+    const runningMpsClients = mpsClients;
     logger.info({ engine: store.engine, token: config.pkcs11Token }, 'platform started');
     return {
       url: running.url,
       demo,
       stop: async () => {
         await running.close();
+        await runningMpsClients.stop();
         await runningMss.stop();
         await runningAudit.log
           .append({ actor: { type: 'system', id: nodeName() }, action: 'platform.stop', subject: `node:${nodeName()}`, outcome: 'ok' })

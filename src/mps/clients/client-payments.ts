@@ -7,7 +7,7 @@ import { MpsError, isMpsError, type MpsErrorCode } from '../errors';
 import type { Ledger } from '../ledger';
 import { formatAmount } from '../money';
 import { parseOrder, type OrderFields } from './canonical';
-import type { ClientDirectory } from './directory';
+import { belongsTo, type ClientDirectory } from './directory';
 
 /**
  * Client-initiated payments (Y.2741 "operations initiated by the client") and P2P: the client composes the order
@@ -142,12 +142,13 @@ export class ClientPayments {
   private async decide(f: OrderFields): Promise<{ readonly transferId: string } | Refusal> {
     const instrument = await this.o.store.instruments.instrument(f.instrumentId);
     if (instrument === undefined) return { code: 'UNKNOWN_INSTRUMENT', detail: `instrument ${f.instrumentId} is unknown` };
-    if (instrument.clientMsisdn !== f.payerMsisdn) return { code: 'INSTRUMENT_NOT_OWNED', detail: `instrument ${f.instrumentId} is not the payer's` };
+    const payer = await this.o.directory.find(f.payerMsisdn);
+    if (payer === undefined) return { code: 'UNKNOWN_CLIENT', detail: 'the payer has no active mobile ID' };
+    if (!belongsTo(instrument, payer)) return { code: 'INSTRUMENT_NOT_OWNED', detail: `instrument ${f.instrumentId} is not the payer's` };
     const states = await this.o.store.instruments.states(instrument.id);
     const state = states[states.length - 1]?.state;
     if (state !== 'active') return { code: 'INSTRUMENT_STATE', detail: `instrument ${f.instrumentId} is ${state ?? 'unknown'}` };
     if (instrument.currency !== f.currency) return { code: 'CURRENCY_MISMATCH', detail: `instrument ${f.instrumentId} holds ${instrument.currency}, not ${f.currency}` };
-    if ((await this.o.directory.find(f.payerMsisdn)) === undefined) return { code: 'UNKNOWN_CLIENT', detail: 'the payer has no active mobile ID' };
 
     let creditAccountId: string;
     if (f.payee.kind === 'merchant') {

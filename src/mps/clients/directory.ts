@@ -46,6 +46,14 @@ export async function instrumentView(store: Store, record: InstrumentRecord): Pr
   return { ...rest, state: last?.state ?? 'pending', detail: last?.detail ?? null, history };
 }
 
+/**
+ * An instrument serves the mobile ID it was enrolled under: when a number is given to another subscriber (a new
+ * mobile ID on a recycled MSISDN), the earlier holder's instruments neither pay nor receive for the new one.
+ */
+export function belongsTo(instrument: Pick<InstrumentView, 'clientMsisdn' | 'clientMid'>, client: Pick<ClientView, 'msisdn' | 'mid'>): boolean {
+  return instrument.clientMsisdn === client.msisdn && (instrument.clientMid === null || instrument.clientMid === client.mid);
+}
+
 export class ClientDirectory implements PayerDirectory {
   constructor(private readonly options: { readonly store: Store; readonly mobileIds: MobileIdLookup }) {}
 
@@ -78,7 +86,7 @@ export class ClientDirectory implements PayerDirectory {
   async defaultInstrument(msisdn: string, currency: string): Promise<InstrumentView | undefined> {
     const client = await this.find(msisdn);
     if (client === undefined) return undefined;
-    const usable = client.instruments.filter((i) => i.state === 'active' && i.currency === currency);
+    const usable = client.instruments.filter((i) => i.state === 'active' && i.currency === currency && belongsTo(i, client));
     return [...usable].reverse().find((i) => i.isDefault) ?? usable[0];
   }
 

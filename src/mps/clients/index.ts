@@ -11,6 +11,6 @@ export {
   type OrderFields,
   type Payee,
 } from './canonical';
-export { ClientDirectory, type ClientView, type InstrumentView, type MobileIdLookup } from './directory';
+export { ClientDirectory, belongsTo, type ClientView, type InstrumentView, type MobileIdLookup } from './directory';
 export { INSTRUMENT_DETAILS, InstrumentService, looksLikeCardNumber, type InstrumentServiceOptions, type NewInstrument } from './instruments';
 export { ClientPayments, orderTransferId, type ClientOrderMessage, type ClientOrderResult, type ClientPaymentsOptions, type ReceiptSender } from './client-payments';
