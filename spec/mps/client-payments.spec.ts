@@ -133,6 +133,29 @@ describe.each<[string, StoreEngineCase]>([
     await expectBalanced(w.fx.store);
   }, 60_000);
 
+  it('drops forged packets and packets from numbers without a SIM profile: logged, nothing booked', async () => {
+    const alice = await balance('alice-EUR');
+    refusals.length = 0;
+    const { packetToUserData, IEI_COMMAND_PACKET } = await import('../../src/channel/ota');
+    const prepared = await w.demo.prepareOrder(ALICE, composeOrder({ payer: ALICE, payee: { kind: 'merchant', accountId: 'shop-EUR' }, instrumentId: 'alice-card', amount: 5n, currency: 'EUR', reference: 'forged' }));
+    expect(prepared.outcome).toBe('ready');
+    const { userDataToPacket } = await import('../../src/channel/ota');
+    const packet = userDataToPacket(IEI_COMMAND_PACKET, prepared.outcome === 'ready' ? prepared.userData : []);
+    // One bit flipped in the ciphered part: the checksum no longer verifies.
+    const forged = Buffer.from(packet);
+    forged[forged.length - 3] = (forged[forged.length - 3] ?? 0) ^ 0x01;
+    await w.demo.sendRaw(ALICE, packetToUserData(IEI_COMMAND_PACKET, forged, 9));
+    await waitFor(() => refusals.length === 1);
+    // The genuine packet sent from a number the platform has no SIM for.
+    await w.demo.sendRaw(UNKNOWN, packetToUserData(IEI_COMMAND_PACKET, packet, 10));
+    await waitFor(() => refusals.length === 2);
+    expect(refusals).toEqual([
+      { msisdn: ALICE.slice(1), reason: 'rc-cc-ds-failed' },
+      { msisdn: UNKNOWN.slice(1), reason: 'unknown-sim' },
+    ]);
+    expect(await balance('alice-EUR')).toBe(alice);
+  }, 30_000);
+
   it('the same order sent again (a new packet, same reference and bytes) returns the earlier result', async () => {
     const createdAt = new Date();
     const before = await balance('alice-EUR');

@@ -1,5 +1,6 @@
 import { verifyStoredLog } from '../../src/audit';
 import { isMpsError, looksLikeCardNumber, type NewInstrument } from '../../src/mps';
+import { simRequest } from '../pki/ca/support/pki-fixture';
 import { ALICE, BOB, CAROL, demoNumber, startClientWorld, type ClientWorld } from './client-world';
 
 /**
@@ -101,4 +102,25 @@ it('enrols the other kinds, lists them, and removes one only for its owner', asy
   const removed = await w.instruments.remove('alice-wallet', ALICE);
   expect(removed.history.map((h) => h.state)).toEqual(['pending', 'active', 'removed']);
   await expect(w.instruments.remove('bob-card', BOB)).rejects.toMatchObject({ code: 'INSTRUMENT_STATE' });
+}, 60_000);
+
+it('does not hand a recycled number the earlier holder’s instruments (a new mobile ID on the same MSISDN)', async () => {
+  const before = await w.directory.find(ALICE);
+  expect(before?.instruments.some((i) => i.id === 'alice-card' && i.state === 'active')).toBe(true);
+  await w.ra.revoke({ mid: (before as { mid: string }).mid, officer: 'spec', reason: 'affiliationChanged', note: 'number given to another subscriber' });
+  // The new subscriber's keys: made in another token, as their SIM would.
+  const [auth, sign] = [await simRequest(w.tokens.sim), await simRequest(w.tokens.sim)];
+  await w.ra.register({
+    identity: { givenName: 'Newcomer', familyName: 'Holder', nationalId: 'NEW-1', birthDate: '1991-02-03' },
+    msisdn: ALICE,
+    label: 'payments',
+    mode: 'in-person',
+    officer: 'spec',
+    authenticationRequest: auth,
+    signatureRequest: sign,
+  });
+  const after = await w.directory.find(ALICE);
+  expect(after?.mid).not.toBe(before?.mid);
+  expect(await w.directory.accountFor(ALICE, 'EUR')).toBeUndefined();
+  expect(await w.directory.defaultInstrument(ALICE, 'EUR')).toBeUndefined();
 }, 60_000);
