@@ -1,6 +1,8 @@
+import { randomInt, X509Certificate } from 'node:crypto';
 import { createSignedData } from '../../src/pki/cms';
 import {
   decodeRequest,
+  encodeClientOrder,
   encodeResponse,
   type AppletRequest,
   type AppletResponse,
@@ -8,7 +10,8 @@ import {
   type SignatureAlgorithm,
   type SigningRequest,
 } from '../../src/channel/applet';
-import { answerCommand, receiveCommand, type CommandOutcome, type SimTarProfile } from '../../src/channel/ota';
+import { answerCommand, buildCommandPacket, receiveCommand, type CommandOutcome, type SimTarProfile } from '../../src/channel/ota';
+import { ORDER_SPI } from '../../src/channel/sim';
 import type { SignatureAlgorithmName } from '../../src/hsm';
 import { createLogger, type Logger } from '../../src/log';
 import type { SimCard } from './sim-card';
@@ -44,6 +47,31 @@ export interface AppletOptions {
   readonly userTimeoutMs: number;
   readonly screen?: (record: ScreenRecord) => void;
   readonly logger?: Logger;
+  /** Version of the SIM's KIc/KID, for the packets it sends unasked (client orders). Default 1. */
+  readonly otaKeyVersion?: number;
+}
+
+/** A payment the client composed on the phone: the order's bytes (mps-order/1) and what the screen shows. */
+export interface OrderToSign {
+  readonly orderRef: string;
+  readonly order: Uint8Array;
+  readonly display: string;
+  /** Misbehaviour for tests: sign these bytes instead of `order` (the packet still carries `order`). */
+  readonly signInstead?: Uint8Array;
+}
+
+export type ComposedOrder =
+  /** The TP-UD of each MO SM to send, and the MO counter the packet went with. */
+  | { readonly outcome: 'ready'; readonly userData: Buffer[]; readonly counter: bigint }
+  | { readonly outcome: Exclude<Outcome, 'signed' | 'displayed'> | 'off' };
+
+/** The SIM's own counter for packets it sends, kept apart from the counters of the commands it receives. */
+const moCounterKey = (tarHex: string): string => `mo:${tarHex}`;
+
+function algorithmFor(certificate: Uint8Array): SignatureAlgorithm {
+  const key = new X509Certificate(certificate).publicKey;
+  if (key.asymmetricKeyType === 'rsa') return 'rsa-pkcs1-sha256';
+  return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ecdsa-p384-sha384' : 'ecdsa-p256-sha256';
 }
 
 let defaultLog: Logger | undefined;
@@ -87,6 +115,51 @@ export class SignatureApplet {
     if (behaviour.kind === 'off') return undefined;
     const response = await this.dialogue(request, behaviour);
     return this.answer(outcome, encodeResponse(response));
+  }
+
+  /**
+   * A client order (applet/FORMAT.md, "Client order"): shows the order, asks the signing PIN as the user's
+   * behaviour answers, signs the order's bytes as CMS with the signing key, and wraps order and signature in an
+   * OTA command packet to the platform with the SIM's next MO counter (stored before the packet exists, so no
+   * counter is ever sent twice). `behaviour` overrides the scripted person for this one order.
+   */
+  async composeOrder(order: OrderToSign, behaviour: UserBehaviour = this.options.behaviour()): Promise<ComposedOrder> {
+    const card = this.options.card;
+    this.options.screen?.({ operation: 'client-order', text: order.display, at: Date.now() });
+    if (behaviour.kind === 'off') return { outcome: 'off' };
+    const certificate = card.certificate('sign');
+    if (certificate === undefined) return { outcome: 'no-key' };
+    const request: SigningRequest = {
+      transactionRef: Buffer.from(order.orderRef, 'ascii').subarray(0, 16),
+      operation: 'payment-approval',
+      displayText: order.display,
+      keyReference: 'signing',
+      algorithm: algorithmFor(certificate),
+      signatureFormat: 'cms',
+      toBeSigned: { kind: 'data', data: order.signInstead ?? order.order },
+    };
+    const answer = await this.dialogue(request, behaviour);
+    if (answer.outcome !== 'signed') return { outcome: answer.outcome === 'displayed' ? 'no-key' : answer.outcome };
+    const payload = encodeClientOrder({ orderRef: order.orderRef, order: order.order, signature: answer.signature.value, certificateRef: answer.certificateRef });
+    const tarHex = card.tar.toString('hex');
+    const counter = card.state.counter(moCounterKey(tarHex)) + 1n;
+    card.state.setCounter(moCounterKey(tarHex), counter);
+    const version = this.options.otaKeyVersion ?? 1;
+    const built = await buildCommandPacket(
+      {
+        sim: card.iccid,
+        spi: ORDER_SPI,
+        kic: { algorithm: 'AES-CBC', keyVersion: version },
+        kid: { algorithm: 'AES-CMAC', keyVersion: version },
+        tar: card.tar,
+        counter,
+        payload,
+        concatRef: randomInt(0, 256),
+      },
+      card.ota,
+    );
+    this.log.debug({ event: 'applet.order.sent', sim: card.iccid, order: order.orderRef, counter: counter.toString() }, 'client order signed');
+    return { outcome: 'ready', userData: built.userData, counter };
   }
 
   private async answer(outcome: CommandOutcome, data: Buffer | undefined): Promise<Buffer[] | undefined> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AppletChannel, ClockSeededCounters, deviceOtaCrypto, type CounterSource, type PorRelay } from '../../src/channel/sim';
+import { AppletChannel, ClockSeededCounters, deviceOtaCrypto, type CounterSource, type PorRelay, type SmsTransport } from '../../src/channel/sim';
+import type { OtaCrypto } from '../../src/channel/ota';
 import { EsmeClient } from '../../src/channel/smpp';
 import { CardTokenDirectory, type Hsm } from '../../src/hsm';
 import { createLogger, type Logger } from '../../src/log';
@@ -13,6 +14,9 @@ import { SimCard } from './sim-card';
 import { SimStateFile } from './sim-state';
 import { provisionSimSet, readSimRecords, saveRecords, tokenLabels, type SimKeyType, type SimRecord } from './sim-set';
 import type { UserBehaviour } from './user';
+import type { ComposedOrder, OrderToSign } from './applet';
+import { sendUserData } from './handset';
+import type { MemorySimDirectory } from '../../src/channel/sim';
 
 /**
  * Demo numbers: handsets that always behave the same way, as public mobile-ID services publish test numbers
@@ -58,6 +62,8 @@ export interface DemoChannelOptions {
   /** Several platform nodes on one store: their shared OTA counters and PoR relay (src/cli/cluster.ts). Default: memory counters, no relay. */
   readonly counters?: CounterSource;
   readonly relay?: PorRelay;
+  /** Overrides a demo number's scripted person (read per request); undefined keeps DEMO_NUMBERS' behaviour. */
+  readonly behaviour?: (msisdn: string) => UserBehaviour | undefined;
   readonly logger?: Logger;
   /**
    * More SIMs, numbered 99900010000, 99900010001, …, that approve at once (load tests: a phone shows one request
@@ -121,6 +127,17 @@ export interface DemoChannel {
   readonly numbers: readonly DemoNumber[];
   readonly records: readonly SimRecord[];
   readonly smscPort: number;
+  /** What a platform-side SimInbox needs: the bound ESME, the SIM profiles and the platform's OTA crypto. */
+  readonly transport: SmsTransport;
+  readonly sims: MemorySimDirectory;
+  readonly otaCrypto: OtaCrypto;
+  readonly shortCode: string;
+  /** The demo client `msisdn` (digits, or +digits) composes and sends a payment order from the handset. */
+  sendOrder(msisdn: string, order: OrderToSign, behaviour?: UserBehaviour): Promise<ComposedOrder>;
+  /** Signs and packs an order on the handset without sending it. */
+  prepareOrder(msisdn: string, order: OrderToSign, behaviour?: UserBehaviour): Promise<ComposedOrder>;
+  /** Sends TP-UDs as MO SMs from `msisdn` (a test replays a packet with it). */
+  sendRaw(msisdn: string, userData: readonly Buffer[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -147,7 +164,7 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
     logger.info({ event: 'demo.sims', created, ms: Math.round(ms) }, 'demo SIMs ready');
     const behaviours = new Map(numbers.map((n) => [n.msisdn, n.behaviour]));
     const directory = new InMemoryHandsetDirectory();
-    const farm = HandsetFarm.open({ dir, tokens, records, directory, behaviour: (m) => behaviours.get(m) ?? { kind: 'off' }, userTimeoutMs: options.userTimeoutMs ?? 60_000, logger });
+    const farm = HandsetFarm.open({ dir, tokens, records, directory, behaviour: (m) => options.behaviour?.(m) ?? behaviours.get(m) ?? { kind: 'off' }, userTimeoutMs: options.userTimeoutMs ?? 60_000, logger });
     cleanups.push(() => farm.close());
     const password = randomBytes(4).toString('hex');
     const smsc = new SmscSimulator({
@@ -162,10 +179,12 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
     const esme = new EsmeClient({ host: '127.0.0.1', port: address.port, systemId: 'mssp-demo', password, logger });
     await esme.start();
     cleanups.push(() => esme.close());
+    const otaCrypto = deviceOtaCrypto(options.hsm, undefined, otaKeys);
+    const sims = simDirectory(records);
     const channel = new AppletChannel({
       transport: esme,
-      crypto: deviceOtaCrypto(options.hsm, undefined, otaKeys),
-      sims: simDirectory(records),
+      crypto: otaCrypto,
+      sims,
       counters: options.counters ?? new ClockSeededCounters(),
       ...(options.relay !== undefined ? { relay: options.relay } : {}),
       shortCode,
@@ -173,7 +192,29 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
       logger,
     });
     cleanups.push(async () => channel.close());
-    return { channel, numbers, records, smscPort: address.port, close: closeAll };
+    const digits = (msisdn: string): string => msisdn.replace(/^\+/, '');
+    return {
+      channel,
+      numbers,
+      records,
+      smscPort: address.port,
+      transport: esme,
+      sims,
+      otaCrypto,
+      shortCode,
+      sendOrder: async (msisdn, order, behaviour) => {
+        const handset = farm.handsets.get(digits(msisdn));
+        if (handset === undefined) throw new Error(`no demo handset ${msisdn}`);
+        return handset.sendOrder(order, smsc, shortCode, behaviour);
+      },
+      prepareOrder: async (msisdn, order, behaviour) => {
+        const handset = farm.handsets.get(digits(msisdn));
+        if (handset === undefined) throw new Error(`no demo handset ${msisdn}`);
+        return handset.prepareOrder(order, behaviour);
+      },
+      sendRaw: (msisdn, userData) => sendUserData(digits(msisdn), userData, smsc, shortCode),
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;

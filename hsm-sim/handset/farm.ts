@@ -54,6 +54,7 @@ export class HandsetFarm {
         pins: record.pins,
         behaviour: () => options.behaviour(record.msisdn),
         userTimeoutMs: options.userTimeoutMs ?? 60_000,
+        otaKeyVersion: record.ota.version,
         ...(options.screen !== undefined ? { screen: (r: ScreenRecord) => options.screen?.(record.msisdn, r) } : {}),
         ...(options.logger !== undefined ? { logger: options.logger } : {}),
       });

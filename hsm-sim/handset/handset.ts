@@ -2,7 +2,8 @@ import { ESM_CLASS, concatInfo, parseUserData } from '../../src/channel/smpp';
 import { IEI_COMMAND_PACKET, OTA_SMS_DCS, OTA_SMS_PID } from '../../src/channel/ota';
 import { createLogger, type Logger } from '../../src/log';
 import type { Handset, MoSender, MtMessage } from '../smsc/handsets';
-import type { SignatureApplet } from './applet';
+import type { ComposedOrder, OrderToSign, SignatureApplet } from './applet';
+import type { UserBehaviour } from './user';
 
 /**
  * A virtual handset: takes the MT SMs the SMSC simulator routes to its MSISDN, joins concatenated ones
@@ -72,6 +73,24 @@ export class VirtualHandset implements Handset {
     return partial.parts as Buffer[];
   }
 
+  /**
+   * The client pays from the phone: the applet shows the order, takes the PIN and signs it, and the handset sends
+   * the secured packet as MO SMs to the platform's short code. Resolves with what the applet did and, when sent,
+   * the TP-UD of each SM (a test may send them again to play a replay).
+   */
+  async sendOrder(order: OrderToSign, network: MoSender, platformAddress: string, behaviour?: UserBehaviour): Promise<ComposedOrder> {
+    const composed = await this.prepareOrder(order, behaviour);
+    if (composed.outcome !== 'ready') return composed;
+    await sendUserData(this.msisdn, composed.userData, network, platformAddress);
+    this.sent += composed.userData.length;
+    return composed;
+  }
+
+  /** The order signed and packed as sendOrder does, but not sent (tests send the SMs in another order). */
+  prepareOrder(order: OrderToSign, behaviour?: UserBehaviour): Promise<ComposedOrder> {
+    return this.applet.composeOrder(order, behaviour);
+  }
+
   private async run(segments: Buffer[], replyTo: string, network: MoSender): Promise<void> {
     const first = segments[0];
     if (first === undefined || !parseUserData(first).ies.some((ie) => ie.iei === IEI_COMMAND_PACKET)) return;
@@ -89,5 +108,13 @@ export class VirtualHandset implements Handset {
       // The applet never throws for bytes; this is the token or the network failing under it.
       this.log.error({ event: 'handset.failed', msisdn: this.msisdn, reason: err instanceof Error ? err.message : String(err) }, 'handset could not answer');
     }
+  }
+}
+
+/** Sends secured-packet TP-UDs as binary MO SMs (PID 7F, DCS F6), the way the handset sends PoRs and orders. */
+export async function sendUserData(msisdn: string, userData: readonly Buffer[], network: MoSender, destinationAddr: string): Promise<void> {
+  for (const tpud of userData) {
+    const { ies, payload } = parseUserData(tpud);
+    await network.sendMo({ sourceAddr: msisdn, destinationAddr, dataCoding: OTA_SMS_DCS, protocolId: OTA_SMS_PID, udh: ies, payload });
   }
 }

@@ -1,4 +1,8 @@
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import type { Payee } from '../../src/mps/clients';
+import type { MoSender } from '../smsc/handsets';
+import { composeOrder } from './orders';
 import { resolve } from 'node:path';
 import { CardTokenDirectory } from '../../src/hsm';
 import { createLogger } from '../../src/log';
@@ -20,10 +24,17 @@ import type { UserBehaviour } from './user';
  *        [--user-timeout-ms MS] [--pin-check card-session|token-every-time]
  *        [--port 2775] [--host 127.0.0.1] --account sysid:password[/rate] [--short-code 12345] [--log-level LEVEL]
  *        [--mo-spread subscriber|message]   (message: answers round-robin over the binds, for several nodes)
+ *        [--orders]
  *
  * DIR is a SIM set (sim-set.ts): made on first use, reused afterwards; its softhsm2.conf is this process's
  * SOFTHSM2_CONF. The platform reads DIR/sims.json for the SIM profiles and OTA keys. Prints one JSON line
  * {"handsets":"ready",...} on standard output when the SMSC listens; stops on SIGTERM / SIGINT.
+ *
+ * --orders: the handsets' owners pay from their phones. Each line on standard input is one order, JSON:
+ *   {"from":"35850000000","payee":"merchant:<account>" | "+<number>","instrument":"<id>","amount":"1250",
+ *    "currency":"EUR","reference":"coffee","orderRef":"<optional>"}
+ * The handset shows it, its SIM signs it (the signing PIN, as --behaviour says) and sends it as an OTA-secured MO
+ * packet to the short code; one JSON line {"order":<ref>,"from":...,"outcome":"sent"|<why not>} answers each.
  */
 
 function behaviourOf(spec: string): UserBehaviour {
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
       'short-code': { type: 'string', default: '12345' },
       'log-level': { type: 'string', default: 'warn' },
       'mo-spread': { type: 'string', default: 'subscriber' },
+      orders: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -115,6 +127,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({ handsets: 'ready', host: address.address, port: address.port, pid: process.pid, count: provisioned.records.length, created: provisioned.created, provisionMs: Math.round(provisioned.ms) })}\n`,
   );
+  if (values.orders) {
+    createInterface({ input: process.stdin }).on('line', (line) => {
+      void sendOrderLine(line, farm, smsc, values['short-code']).then((answer) => process.stdout.write(`${JSON.stringify(answer)}\n`));
+    });
+  }
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -129,6 +146,37 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** One --orders line: compose on the handset, sign on its SIM, send to the platform. Never throws. */
+async function sendOrderLine(line: string, farm: HandsetFarm, network: MoSender, shortCode: string): Promise<Record<string, string>> {
+  let input: { from?: unknown; payee?: unknown; instrument?: unknown; amount?: unknown; currency?: unknown; reference?: unknown; orderRef?: unknown };
+  try {
+    input = JSON.parse(line) as typeof input;
+  } catch {
+    return { outcome: 'refused', detail: 'not a JSON line' };
+  }
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const from = text(input.from).replace(/^\+/, '');
+  const handset = farm.handsets.get(from);
+  if (handset === undefined) return { outcome: 'refused', detail: `no handset ${from}` };
+  const payeeText = text(input.payee);
+  const payee: Payee = payeeText.startsWith('merchant:') ? { kind: 'merchant', accountId: payeeText.slice(9) } : { kind: 'phone', msisdn: payeeText };
+  try {
+    const order = composeOrder({
+      payer: from,
+      payee,
+      instrumentId: text(input.instrument),
+      amount: BigInt(text(input.amount)),
+      currency: text(input.currency) || 'EUR',
+      reference: text(input.reference) || 'order',
+      ...(typeof input.orderRef === 'string' ? { orderRef: input.orderRef } : {}),
+    });
+    const sent = await handset.sendOrder(order, network, shortCode);
+    return { order: order.orderRef, from, outcome: sent.outcome === 'ready' ? 'sent' : sent.outcome };
+  } catch (err) {
+    return { from, outcome: 'refused', detail: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 main().catch((error: unknown) => {

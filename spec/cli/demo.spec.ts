@@ -274,3 +274,29 @@ it('takes a payment through the MPS REST API over the SIM channel: approved → 
     await new Promise<void>((r) => receiver.close(() => r()));
   }
 }, 60_000);
+
+it('lets a demo handset pay the demo merchant and another demo number from the phone (issue 7 item 3)', async () => {
+  const ordersUrl = (demo as Demo & { clientOrdersUrl?: string }).clientOrdersUrl;
+  expect(ordersUrl).toBe(`${url}/demo/v1/orders`);
+  const order = async (body: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(ordersUrl as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  // The approving number's wallet is enrolled on its SIM at start; wait for it (and for the slow number's, 10 s).
+  const deadline = Date.now() + 40_000;
+  let toShop = await order({ from: demo.msisdns.approve, payee: 'merchant:demo-shop-EUR', amount: '1250', reference: 'demo coffee' });
+  while (toShop.status === 409 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    toShop = await order({ from: demo.msisdns.approve, payee: 'merchant:demo-shop-EUR', amount: '1250', reference: 'demo coffee' });
+  }
+  expect(toShop).toMatchObject({ status: 200, body: { outcome: 'paid', duplicate: false } });
+  expect(toShop.body.transferId).toMatch(/^order\.99900000001\./);
+  let p2p = await order({ from: demo.msisdns.approve, payee: demo.msisdns.slow, amount: '300' });
+  while (p2p.status === 422 && p2p.body.code === 'UNKNOWN_PAYEE' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    p2p = await order({ from: demo.msisdns.approve, payee: demo.msisdns.slow, amount: '300' });
+  }
+  expect(p2p).toMatchObject({ status: 200, body: { outcome: 'paid' } });
+  // A number nobody holds: a clear refusal.
+  expect(await order({ from: demo.msisdns.approve, payee: '+99900000999', amount: '300' })).toMatchObject({ status: 422, body: { outcome: 'refused', code: 'UNKNOWN_PAYEE' } });
+}, 60_000);

@@ -40,7 +40,7 @@ const ENGINES: readonly (readonly [StoreEngine, () => Promise<Db>])[] = [
   ['postgres', postgres],
 ];
 
-const HISTORY = ['ledger_transfers', 'ledger_transfer_states', 'ledger_postings', 'settlement_windows', 'settlement_window_states', 'settlement_reports', 'mps_offers', 'mps_offer_states', 'mps_tickets', 'mps_ticket_redemptions'] as const;
+const HISTORY = ['ledger_transfers', 'ledger_transfer_states', 'ledger_postings', 'settlement_windows', 'settlement_window_states', 'settlement_reports', 'mps_offers', 'mps_offer_states', 'mps_tickets', 'mps_ticket_redemptions', 'mps_instruments', 'mps_instrument_states', 'mps_client_orders'] as const;
 
 describe.each(ENGINES)('ledger history on %s', (engine, open) => {
   let db: Db;
@@ -71,6 +71,21 @@ describe.each(ENGINES)('ledger history on %s', (engine, open) => {
     await db.store.offers.insertState({ offerId: 'o1', state: 'created', at: new Date(), transferId: null, detail: null, signature: null });
     await db.store.tickets.insertTicket({ id: 'k1', code: '12345678', issuerId: 'bank', accountId: 'acct', clientMsisdn: '+3725550001', expiresAt: new Date(), signature: Buffer.from('s'), createdAt: new Date() });
     await db.store.tickets.redeem('k1', 'bank', new Date());
+    await db.store.instruments.insertInstrument({
+      id: 'i1',
+      clientMsisdn: '+3725550001',
+      clientMid: null,
+      kind: 'card',
+      currency: 'EUR',
+      ledgerAccountId: 'acct',
+      label: 'Card **** 4242',
+      details: { token: 'tok', maskedPan: '**** 4242' },
+      isDefault: true,
+      canonical: Buffer.from('x'),
+      createdAt: new Date(),
+    });
+    await db.store.instruments.insertState({ instrumentId: 'i1', state: 'pending', at: new Date(), detail: null, signature: null });
+    await db.store.instruments.insertOrder({ payerMsisdn: '+3725550001', orderRef: 'r1', payloadHash: 'h', canonical: Buffer.from('x'), signature: Buffer.from('s'), outcome: 'refused', code: 'X', transferId: null, detail: null, at: new Date() });
   });
   afterAll(async () => {
     await db?.close();
@@ -79,7 +94,7 @@ describe.each(ENGINES)('ledger history on %s', (engine, open) => {
   it.each(HISTORY)('refuses UPDATE and DELETE on %s', async (table) => {
     const [row] = await db.raw(table).select('*').limit(1);
     expect(row).toBeDefined();
-    const someColumn = Object.keys(row as object).find((c) => !['id', 'window_id', 'transfer_id', 'offer_id'].includes(c)) ?? 'id';
+    const someColumn = Object.keys(row as object).find((c) => !['id', 'window_id', 'transfer_id', 'offer_id', 'instrument_id'].includes(c)) ?? 'id';
     await expect(db.raw(table).update({ [someColumn]: (row as Record<string, unknown>)[someColumn] })).rejects.toThrow(/append-only/);
     await expect(db.raw(table).delete()).rejects.toThrow(/append-only/);
     if (engine === 'postgres') await expect(db.raw.raw(`truncate ${table} cascade`)).rejects.toThrow(/append-only/);
@@ -92,7 +107,7 @@ describe.each(ENGINES)('ledger history on %s', (engine, open) => {
 
   it('rolls back cleanly: down() drops every table it made', async () => {
     const { reverted } = await db.store.rollback();
-    expect(reverted).toEqual(expect.arrayContaining(['0030_ledger', '0031_settlement_reports', '0032_payment_offers', '0033_one_time_tickets']));
+    expect(reverted).toEqual(expect.arrayContaining(['0030_ledger', '0031_settlement_reports', '0032_payment_offers', '0033_one_time_tickets', '0034_payment_instruments']));
     for (const table of [...HISTORY, 'ledger_accounts', 'ledger_participants', 'ledger_bank_positions', 'settlement_positions']) {
       expect([table, await db.raw.schema.hasTable(table)]).toEqual([table, false]);
     }

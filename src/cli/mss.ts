@@ -33,6 +33,8 @@ export interface RunningPlatformMss {
   readonly approver: Approver;
   readonly certificates: CitizenCertificates;
   readonly validation: PlatformValidation | undefined;
+  /** With --demo: the simulated mobile channel (SMSC bind, demo handsets), for client payments (mps-clients.ts). */
+  readonly demoChannel: import('../../hsm-sim/handset/demo').DemoChannel | undefined;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startPlatformMss(options: {
   let approver: Approver;
   let demoInfo: DemoInfo | undefined;
   let certificates: CitizenCertificates = { current: async () => undefined };
+  let demoChannel: RunningPlatformMss['demoChannel'];
   const ra = runtime?.ra;
 
   if (options.demo) {
@@ -120,6 +123,7 @@ export async function startPlatformMss(options: {
       },
     });
     cleanups.push(() => demo.close());
+    demoChannel = demo;
     const numbers = new Set(demo.records.map((r) => `+${r.msisdn}`));
     approver = new SimApprover({ channel: demo.channel, certificates, reachable: (msisdn) => numbers.has(msisdn) });
     const apPassword = await store.settings.setIfAbsent(DEMO_AP_PASSWORD_SETTING, randomBytes(12).toString('base64url'));
@@ -202,6 +206,7 @@ export async function startPlatformMss(options: {
     approver,
     certificates,
     validation,
+    demoChannel,
     stop: async () => {
       await mss.stop();
       for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'stopping the demo channel failed'));

@@ -9,6 +9,7 @@ import { ROOT_CA } from '../pki';
 import { startAudit, type RunningAudit } from './audit';
 import { tsaStamper } from './tsa';
 import { openCallbackSigner, startPlatformMps, type PaymentsDemo, type RunningPlatformMps } from './mps';
+import { startMpsClients, type RunningMpsClients } from './mps-clients';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -33,6 +34,8 @@ export interface DemoLine {
   readonly msisdns: DemoInfo['msisdns'];
   /** The MPS REST API with the demo shop's key; the demo citizens are its payers. */
   readonly payments?: PaymentsDemo;
+  /** POST {from, payee, amount}: a demo handset pays a merchant or another number (README "Payments"). */
+  readonly clientOrdersUrl?: string;
 }
 
 /** What this node calls itself in the audit log: host and process, so two nodes on one store are told apart. */
@@ -55,6 +58,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
   let audit: RunningAudit | undefined;
   let mss: RunningPlatformMss | undefined;
   let mps: RunningPlatformMps | undefined;
+  let mpsClients: RunningMpsClients | undefined;
   let demo: DemoLine | undefined;
   try {
     const store = await openPlatformStore(config);
@@ -70,7 +74,8 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       const callbackSigner = await openCallbackSigner(hsm);
       mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log, callbackSigner });
       mps = await startPlatformMps({ hsm, store, logger, mss, callbackSigner, publicUrl: () => url, auditLog: audit.log, demo: options.demo === true });
-      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes, ...mps.routes];
+      mpsClients = await startMpsClients({ store, logger, ra: pki.runtime?.ra, demoChannel: mss.demoChannel, auditLog: audit.log });
+      const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes, ...mps.routes, ...mpsClients.routes];
       http = await startHttpServer({
         host: config.httpHost,
         port: config.httpPort,
@@ -95,6 +100,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
           caCertPem: root === undefined ? '' : pem(root.certificate, 'CERTIFICATE'),
           msisdns: mss.demo.msisdns,
           ...(mps.demo(url) !== undefined ? { payments: mps.demo(url) as PaymentsDemo } : {}),
+          ...(mpsClients.demo !== undefined ? { clientOrdersUrl: `${url}${mpsClients.demo.orderUrlPath}` } : {}),
         };
       }
       await audit.log.append({
@@ -107,6 +113,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
     } catch (err) {
       await http?.close();
       await mps?.stop();
+      await mpsClients?.stop();
       await mss?.stop();
       await audit?.stop();
       await pki?.stop();
@@ -118,6 +125,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
     const runningAudit = audit;
     const runningMss = mss;
     const runningMps = mps;
+    const runningMpsClients = mpsClients;
     logger.info({ engine: store.engine, token: config.pkcs11Token }, 'platform started');
     return {
       url: running.url,
@@ -125,6 +133,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       stop: async () => {
         await running.close();
         await runningMps.stop();
+        await runningMpsClients.stop();
         await runningMss.stop();
         await runningAudit.log
           .append({ actor: { type: 'system', id: nodeName() }, action: 'platform.stop', subject: `node:${nodeName()}`, outcome: 'ok' })

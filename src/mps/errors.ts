@@ -44,6 +44,11 @@ export const MPS_ERRORS = {
   IDEMPOTENCY_KEY_REQUIRED: { http: 400, text: 'Every POST needs an Idempotency-Key header.' },
   CONTENT_TOO_LARGE: { http: 413, text: 'The request body is too large.' },
   INTERNAL_ERROR: { http: 500, text: 'The request could not be handled.' },
+  UNKNOWN_INSTRUMENT: { http: 404, text: 'The payment instrument is unknown.' },
+  INSTRUMENT_NOT_OWNED: { http: 403, text: 'The payment instrument belongs to another client.' },
+  INSTRUMENT_STATE: { http: 409, text: 'The payment instrument is not active.' },
+  CARD_NUMBER_REFUSED: { http: 400, text: "A card is enrolled by the issuer's token and the last four digits, never the full number." },
+  UNKNOWN_PAYEE: { http: 404, text: 'No payee with a payment account in that currency is known by that number.' },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type MpsErrorCode = keyof typeof MPS_ERRORS;

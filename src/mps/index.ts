@@ -9,6 +9,7 @@ export * from './ledger';
 export * from './settlement';
 export * from './offers';
 export * from './tickets';
+export * from './clients';
 export { paymentApprover } from './approval-adapter';
 export * from './access';
 export { agreementLevelPolicy, checkLevel, defaultCap, SECURITY_LEVELS, type SecurityLevel, type PaymentLevelPolicy, type LevelCheck } from './security-level';

@@ -67,6 +67,18 @@ export type { TicketRecord, TicketsRepository } from './repositories/tickets';
 export type { SimProfileRecord, NewSimProfile, SimsRepository } from './repositories/sims';
 export { API_ROLES, type ApiRole, type ApiKeyRecord, type MerchantRecord, type PayerRecord, type LevelLimitRecord, type IdempotentAnswer, type MpsAccessRepository } from './repositories/mps-access';
 export {
+  INSTRUMENT_KINDS,
+  INSTRUMENT_STATES,
+  CLIENT_ORDER_OUTCOMES,
+  type InstrumentKind,
+  type InstrumentStateName,
+  type InstrumentRecord,
+  type InstrumentStateRecord,
+  type ClientOrderOutcome,
+  type ClientOrderRecord,
+  type InstrumentsRepository,
+} from './repositories/instruments';
+export {
   AP_STATUSES,
   AP_PERMISSIONS,
   TRANSACTION_STATES,

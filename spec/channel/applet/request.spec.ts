@@ -90,7 +90,7 @@ function normal(req: AppletRequest): unknown {
 describe('request, format v1 (FORMAT.md)', () => {
   test('the examples of FORMAT.md, byte for byte', () => {
     const ex = formatExamples();
-    expect([...ex.keys()].sort()).toEqual(['request-receipt', 'request-sign', 'response-cancelled']);
+    expect([...ex.keys()].sort()).toEqual(['order-example', 'request-receipt', 'request-sign', 'response-cancelled']);
     expect(encodeRequest(SIGN).toString('hex')).toBe(ex.get('request-sign')?.toString('hex'));
     expect(decodeRequest(ex.get('request-sign')!)).toMatchObject({ ...SIGN, textCoding: 'gsm7' });
     const receipt = { transactionRef: Buffer.from([1]), operation: 'show-receipt', displayText: 'Платёж 12,50 € принят' } as const;

@@ -53,3 +53,5 @@ export {
   encodeResponse,
 } from './response';
 export type { AppletResponse, Outcome } from './response';
+export { MAX_ORDER_MESSAGE_OCTETS, MAX_ORDER_OCTETS, ORDER_TAG, decodeClientOrder, encodeClientOrder } from './order';
+export type { ClientOrder } from './order';

@@ -7,7 +7,7 @@ import { AppletError } from './errors';
  */
 
 export const FORMAT_VERSION = 1;
-export const MESSAGE_TYPE = { request: 0x01, response: 0x02 } as const;
+export const MESSAGE_TYPE = { request: 0x01, response: 0x02, order: 0x03 } as const;
 export type MessageType = keyof typeof MESSAGE_TYPE;
 
 export interface Field {

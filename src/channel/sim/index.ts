@@ -8,9 +8,11 @@ export { APPLET_CHANNEL_ERRORS, AppletChannelError, isAppletChannelError } from 
 export type { AppletChannelErrorCode } from './errors';
 export { deviceOtaCrypto, otaKeyLabel } from './ota-keys';
 export type { AesKeyDevice } from './ota-keys';
-export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, SharedCounters, normaliseMsisdn } from './profiles';
+export { APPLET_SPI, ClockSeededCounters, MemorySimDirectory, ORDER_SPI, SharedCounters, normaliseMsisdn } from './profiles';
 export type { CounterSource, SharedCounterStore, SimDirectory, SimProfile } from './profiles';
 export { POR_CLAIM_TOPIC, POR_TOPIC, parseRelayClaim, parseRelayedPor } from './por-relay';
 export type { PorRelay, RelayClaim, RelayStats, RelayTopic, RelayedPor } from './por-relay';
 export { PERSONALISATION_FORMAT, PersonalisationError, readPersonalisationLine } from './personalisation';
 export type { PersonalisationLine, WrappedOtaKey } from './personalisation';
+export { MemoryMoCounters, ORDER_MINIMUM_SECURITY, SimInbox } from './sim-inbox';
+export type { InboxContext, InboxRefusal, MoCounterStore, OrderReceiver, SimInboxEvents, SimInboxOptions } from './sim-inbox';

@@ -35,6 +35,20 @@ export const APPLET_SPI: Spi = {
   porTransport: 'sms-submit',
 };
 
+/**
+ * SPI '16 00' of a client order the SIM sends unasked (applet/FORMAT.md, "Client order"): CC, ciphered, counter
+ * must be higher; no PoR (the platform answers with a receipt on the phone, not at the OTA layer).
+ */
+export const ORDER_SPI: Spi = {
+  checksum: 'cc',
+  ciphered: true,
+  counter: 'higher',
+  por: 'none',
+  porChecksum: 'none',
+  porCiphered: false,
+  porTransport: 'sms-deliver-report',
+};
+
 export function normaliseMsisdn(address: string): string {
   return address.replace(/^\+/, '').replace(/\s+/g, '');
 }

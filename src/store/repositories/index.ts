@@ -8,6 +8,7 @@ import { mobileIdsRepository, type MobileIdsRepository } from './mobile-ids';
 import { ledgerRepository, type LedgerRepository } from './ledger';
 import { offersRepository, type OffersRepository } from './offers';
 import { ticketsRepository, type TicketsRepository } from './tickets';
+import { instrumentsRepository, type InstrumentsRepository } from './instruments';
 import { mssRepository, type MssRepository } from './mss';
 import { simsRepository, type SimsRepository } from './sims';
 import { mpsAccessRepository, type MpsAccessRepository } from './mps-access';
@@ -23,6 +24,7 @@ export interface Repositories {
   readonly ledger: LedgerRepository;
   readonly offers: OffersRepository;
   readonly tickets: TicketsRepository;
+  readonly instruments: InstrumentsRepository;
   readonly mss: MssRepository;
   readonly sims: SimsRepository;
   readonly mpsAccess: MpsAccessRepository;
@@ -39,6 +41,7 @@ export function repositories(db: Db): Repositories {
     ledger: ledgerRepository(db),
     offers: offersRepository(db),
     tickets: ticketsRepository(db),
+    instruments: instrumentsRepository(db),
     mss: mssRepository(db),
     sims: simsRepository(db),
     mpsAccess: mpsAccessRepository(db),
