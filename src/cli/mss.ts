@@ -3,12 +3,13 @@ import type { Config } from '../config';
 import type { Hsm } from '../hsm';
 import type { Logger } from '../log';
 import type { Route } from '../api/http-server';
-import type { Approver, CitizenCertificates } from '../approval';
+import type { AppletRequester, Approver, CitizenCertificates } from '../approval';
 import type { AuditLog } from '../audit';
 import type { MssAudit } from '../mss/operations/context';
 import type { RegistrationAuthority } from '../pki';
 import type { Store } from '../store';
 import type { RunningPki } from './ca';
+import type { DemoEnrolment } from '../../hsm-sim/handset/demo';
 
 /**
  * The TS 102 204 service inside `mssp start`: the SIM-applet channel behind the Approver, the mobile-ID directory
@@ -49,6 +50,46 @@ function directoryCertificates(ra: RegistrationAuthority, currentPair: typeof im
   };
 }
 
+/**
+ * Enrolment of simulated SIMs with the platform RA: a SIM whose signature certificate is not the directory's
+ * current one registers afresh with the PKCS#10 requests it signed in its tokens.
+ */
+export function raEnrolment(ra: RegistrationAuthority, certificates: CitizenCertificates): DemoEnrolment {
+  return {
+    enrolled: async (record) => {
+      const current = await certificates.current(`+${record.msisdn}`);
+      return current?.signature !== undefined && Buffer.from(current.signature).toString('base64') === record.certificates.sign;
+    },
+    certify: async (msisdn, requests) => {
+      const number = `+${msisdn}`;
+      // A demo SIM made afresh (its folder deleted) replaces the mobile ID of the one before.
+      for (const view of await ra.show(number)) {
+        if (view.current.status !== 'revoked') await ra.revoke({ mid: view.mobileId.mid, officer: 'demo', reason: 'superseded', note: 'demo SIM made afresh' });
+      }
+      const registered = await ra.register({
+        identity: { givenName: 'Demo', familyName: `Citizen ${'ABCDEFGHIJ'.charAt(Number(msisdn.slice(-1)))}`, nationalId: `DEMO-${msisdn}`, birthDate: '1990-01-01' },
+        msisdn: number,
+        label: 'demo',
+        mode: 'in-person',
+        officer: 'demo',
+        authenticationRequest: requests.auth,
+        signatureRequest: requests.sign,
+      });
+      return { auth: registered.authentication.der, sign: registered.signature.der };
+    },
+  };
+}
+
+/**
+ * A SIM channel set up by the caller (a benchmark's SMSC simulator in another process): given the HSM for the
+ * OTA keys and the RA enrolment for its SIMs, it returns the channel and the MSISDNs it reaches.
+ */
+export type SimChannelFactory = (deps: { readonly hsm: Hsm; readonly logger: Logger; readonly enrol: DemoEnrolment }) => Promise<{
+  readonly channel: AppletRequester;
+  readonly msisdns: readonly string[];
+  close(): Promise<void>;
+}>;
+
 export async function startPlatformMss(options: {
   readonly config: Config;
   readonly hsm: Hsm;
@@ -59,6 +100,8 @@ export async function startPlatformMss(options: {
   readonly demo: boolean;
   /** The platform's audit log: requests, transaction ends and the evidence of each signature go into it. */
   readonly auditLog?: Pick<AuditLog, 'append'>;
+  /** A SIM channel other than the demo's; ignored with `demo`. */
+  readonly simChannel?: SimChannelFactory;
 }): Promise<RunningPlatformMss> {
   const { config, hsm, store, logger, pki } = options;
   const { startMss } = await import('../api/mss');
@@ -78,29 +121,7 @@ export async function startPlatformMss(options: {
       hsm,
       dataDir: config.dataDir,
       logger,
-      enrol: {
-        enrolled: async (record) => {
-          const current = await certificates.current(`+${record.msisdn}`);
-          return current?.signature !== undefined && Buffer.from(current.signature).toString('base64') === record.certificates.sign;
-        },
-        certify: async (msisdn, requests) => {
-          const number = `+${msisdn}`;
-          // A demo SIM made afresh (its folder deleted) replaces the mobile ID of the one before.
-          for (const view of await ra.show(number)) {
-            if (view.current.status !== 'revoked') await ra.revoke({ mid: view.mobileId.mid, officer: 'demo', reason: 'superseded', note: 'demo SIM made afresh' });
-          }
-          const registered = await ra.register({
-            identity: { givenName: 'Demo', familyName: `Citizen ${'ABCDEFGHIJ'.charAt(Number(msisdn.slice(-1)))}`, nationalId: `DEMO-${msisdn}`, birthDate: '1990-01-01' },
-            msisdn: number,
-            label: 'demo',
-            mode: 'in-person',
-            officer: 'demo',
-            authenticationRequest: requests.auth,
-            signatureRequest: requests.sign,
-          });
-          return { auth: registered.authentication.der, sign: registered.signature.der };
-        },
-      },
+      enrol: raEnrolment(ra, certificates),
     });
     cleanups.push(() => demo.close());
     const numbers = new Set(demo.records.map((r) => `+${r.msisdn}`));
@@ -113,6 +134,13 @@ export async function startPlatformMss(options: {
     }
     const byBehaviour = (i: number): string => `+${(DEMO_NUMBERS[i] as { msisdn: string }).msisdn}`;
     demoInfo = { apId: DEMO_AP_ID, apPassword, msisdns: { approve: byBehaviour(0), cancel: byBehaviour(1), pinBlocked: byBehaviour(2), noAnswer: byBehaviour(3), slow: byBehaviour(4) } };
+  } else if (options.simChannel !== undefined) {
+    if (ra === undefined) throw new Error('a SIM channel needs the CA: run `mssp ca init` first');
+    const certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const sims = await options.simChannel({ hsm, logger, enrol: raEnrolment(ra, certificates) });
+    cleanups.push(() => sims.close());
+    const numbers = new Set(sims.msisdns.map((m) => `+${m}`));
+    approver = new SimApprover({ channel: sims.channel, certificates, reachable: (msisdn) => numbers.has(msisdn) });
   } else {
     logger.warn('no mobile channel is configured: every MSISDN is unknown (105) until one is; `mssp start --demo` runs the simulated one');
     const { AppletChannelError } = await import('../channel/sim');

@@ -4,7 +4,7 @@ import { createLogger } from '../log';
 import { startHttpServer, type Route, type RunningHttpServer } from '../api/http-server';
 import { openPlatformHsm, openPlatformStore } from './platform';
 import { pem, startPki, type RunningPki } from './ca';
-import { startPlatformMss, type DemoInfo, type RunningPlatformMss } from './mss';
+import { startPlatformMss, type DemoInfo, type RunningPlatformMss, type SimChannelFactory } from './mss';
 import { ROOT_CA } from '../pki';
 import { startAudit, type RunningAudit } from './audit';
 import { tsaStamper } from './tsa';
@@ -19,6 +19,8 @@ export interface RunningPlatform {
 export interface StartOptions {
   /** Demo SIMs and handsets behind a simulated SMSC, a demo AP (README "Sandbox"). */
   readonly demo?: boolean;
+  /** A SIM channel set up by the caller (bench/mss: handsets behind an SMSC simulator in another process). */
+  readonly simChannel?: SimChannelFactory;
 }
 
 export interface DemoLine {
@@ -63,7 +65,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       if (tsa === undefined) logger.warn('no TSA: audit checkpoints carry no time-stamp until `mssp ca init` and a restart');
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
       let url = '';
-      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log });
+      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log, ...(options.simChannel !== undefined ? { simChannel: options.simChannel } : {}) });
       const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes];
       http = await startHttpServer({
         host: config.httpHost,
