@@ -18,6 +18,10 @@ import type { DemoEnrolment } from '../../hsm-sim/handset/demo';
  */
 
 export const DEMO_AP_ID = 'http://demo.mssp.invalid/ap';
+/** How long a citizen's certificates from the RA are reused (approval/cached-certificates.ts says why). */
+const DIRECTORY_CACHE_MS = 5_000;
+/** How often validation re-reads the CRLs from the store (mss/validation.ts refreshedEvery). */
+const REVOCATION_REFRESH_MS = 1_000;
 const DEMO_AP_PASSWORD_SETTING = 'demo.ap.password';
 
 export interface DemoInfo {
@@ -105,7 +109,8 @@ export async function startPlatformMss(options: {
 }): Promise<RunningPlatformMss> {
   const { config, hsm, store, logger, pki } = options;
   const { startMss } = await import('../api/mss');
-  const { SimApprover } = await import('../approval');
+  const { SimApprover, cachedCertificates } = await import('../approval');
+  const { refreshedEvery } = await import('../mss/validation');
   const pkiModule = await import('../pki');
   const runtime = pki.runtime;
   const cleanups: (() => Promise<void>)[] = [];
@@ -116,7 +121,7 @@ export async function startPlatformMss(options: {
   if (options.demo) {
     if (ra === undefined) throw new Error('--demo needs the CA: run `mssp ca init` first');
     const { startDemoChannel, DEMO_NUMBERS } = await import('../../hsm-sim/handset/demo');
-    const certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const certificates = cachedCertificates(directoryCertificates(ra, pkiModule.currentPair), DIRECTORY_CACHE_MS);
     const demo = await startDemoChannel({
       hsm,
       dataDir: config.dataDir,
@@ -136,7 +141,7 @@ export async function startPlatformMss(options: {
     demoInfo = { apId: DEMO_AP_ID, apPassword, msisdns: { approve: byBehaviour(0), cancel: byBehaviour(1), pinBlocked: byBehaviour(2), noAnswer: byBehaviour(3), slow: byBehaviour(4) } };
   } else if (options.simChannel !== undefined) {
     if (ra === undefined) throw new Error('a SIM channel needs the CA: run `mssp ca init` first');
-    const certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const certificates = cachedCertificates(directoryCertificates(ra, pkiModule.currentPair), DIRECTORY_CACHE_MS);
     const sims = await options.simChannel({ hsm, logger, enrol: raEnrolment(ra, certificates) });
     cleanups.push(() => sims.close());
     const numbers = new Set(sims.msisdns.map((m) => `+${m}`));
@@ -157,11 +162,13 @@ export async function startPlatformMss(options: {
       ? undefined
       : {
           trustAnchors: [pkiModule.trustAnchorFromCertificate(pkiModule.parseCertificate(root.certificate))],
-          intermediates: issuing === undefined ? [] : [issuing.certificate],
-          revocation: async () => {
+          // Parsed once, so that their signatures are checked once (the path checker remembers per object).
+          intermediates: issuing === undefined ? [] : [pkiModule.parseCertificate(issuing.certificate)],
+          certificateCache: new pkiModule.CertificateCache(),
+          revocation: refreshedEvery(REVOCATION_REFRESH_MS, async () => {
             const crls = await Promise.all([store.certificates.latestCrl(pkiModule.ROOT_CA), store.certificates.latestCrl(pkiModule.ISSUING_CA)]);
             return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => pkiModule.parseCrl(c.der)) };
-          },
+          }),
         };
   const audit: MssAudit | undefined =
     options.auditLog === undefined

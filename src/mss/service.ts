@@ -58,7 +58,7 @@ export class MssService {
       validation: options.validation,
       audit: options.audit,
       signatureTimeStamper: options.signatureTimeStamper,
-      onEnded: (id) => notifier?.transactionEnded(id),
+      onEnded: (id, ended) => notifier?.transactionEnded(id, ended),
       repo: options.repo,
       approver: options.approver,
       logger: options.logger,
