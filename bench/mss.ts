@@ -29,7 +29,8 @@ import type { ChildMessage, ParentMessage } from './lib/mss-platform';
  * platform CA. cpuMsPerTx is the platform process's own CPU (process.cpuUsage there) over the measured requests.
  *
  *   npm run bench -- mss     MSS_BENCH_REQUESTS (default 3000) MSS_BENCH_HANDSETS (128) BENCH_ONLY=p256Sqlite,…
- *                            MSS_BENCH_PLATFORM_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ *                            MSS_BENCH_PROFILE_DIR=/tmp/prof (the platform's CPU profile of the measured requests)
+ *                            MSS_BENCH_PLATFORM_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (the whole process)
  *                            MSS_BENCH_CONCURRENCY (64) MSS_BENCH_KEEP_ANSWERS=DIR (every measured answer kept there)
  *
  * Ends with one JSON line: signaturesPerSec, p50Ms, p99Ms, cpuMsPerTx of P-256 on SQLite, and each case under
@@ -76,6 +77,8 @@ export interface CaseFigures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuMsPerTx: number;
+  /** The SMSC simulator + handsets process's CPU over the same requests (from /proc, 10 ms resolution). */
+  readonly handsetsCpuMsPerTx: number;
   readonly requests: number;
   readonly failures: number;
   /** Load average (1 min) of the machine when the measured run ended. */
@@ -169,6 +172,18 @@ async function platformCpuMs(child: ChildProcess): Promise<number> {
   tell(child, { type: 'cpu' });
   const { user, system } = await reply;
   return (user + system) / 1000;
+}
+
+/** CPU time (user + system) of another process so far, from /proc (clock ticks of 10 ms): for the handsets. */
+function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function msisdnOf(set: SimSet, index: number): string {
@@ -296,7 +311,9 @@ export async function runCase(c: BenchCase, requests: number): Promise<CaseFigur
 
     const plan = requestPlan(set, 'run', requests);
     const cpu0 = await platformCpuMs(platform);
+    const handsetsCpu0 = procCpuMs(handsets.pid);
     const result = await load(plan);
+    const handsetsCpu1 = procCpuMs(handsets.pid);
     const cpu1 = await platformCpuMs(platform);
     const loadAverage = round(loadavg()[0] ?? Number.NaN, 2);
     const check = await checkAnswers(result, plan.data, caDir);
@@ -308,6 +325,7 @@ export async function runCase(c: BenchCase, requests: number): Promise<CaseFigur
       p50Ms: round(percentile(latencies, 0.5)),
       p99Ms: round(percentile(latencies, 0.99)),
       cpuMsPerTx: round((cpu1 - cpu0) / requests, 2),
+      handsetsCpuMsPerTx: round((handsetsCpu1 - handsetsCpu0) / requests, 2),
       requests,
       failures: check.failures,
       loadAverage,

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { AppletChannel, ClockSeededCounters, deviceOtaCrypto } from '../../src/channel/sim';
 import { EsmePool } from '../../src/channel/smpp';
 import { loadConfig } from '../../src/config';
@@ -94,12 +97,43 @@ const simChannel: SimChannelFactory = async ({ hsm, logger, enrol }) => {
   };
 };
 
+/**
+ * MSS_BENCH_PROFILE_DIR: a CPU profile of the measured requests only (from the first 'cpu' message to the
+ * second), written there as platform-<pid>.cpuprofile for Chrome DevTools; startup and enrolment stay out of it.
+ */
+function measuredWindowProfiler(): () => Promise<void> {
+  const dir = process.env.MSS_BENCH_PROFILE_DIR;
+  let session: Session | undefined;
+  const post = <T>(method: string): Promise<T> =>
+    new Promise((resolve, reject) => session?.post(method, (err, result) => (err ? reject(err) : resolve(result as T))));
+  return async () => {
+    if (dir === undefined) return;
+    if (session === undefined) {
+      session = new Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.start');
+      return;
+    }
+    const { profile } = await post<{ profile: object }>('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `platform-${process.pid}.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 async function main(): Promise<void> {
   const platform = await startPlatform(loadConfig(), { simChannel });
+  const profiler = measuredWindowProfiler();
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'cpu') {
       const { user, system } = process.cpuUsage();
-      send({ type: 'cpu', user, system });
+      void profiler().then(
+        () => send({ type: 'cpu', user, system }),
+        (err: unknown) => {
+          process.stderr.write(`mss-platform: profiler: ${String(err)}\n`);
+          send({ type: 'cpu', user, system });
+        },
+      );
     } else if (message.type === 'stop') {
       platform.stop().then(
         () => process.exit(0),
