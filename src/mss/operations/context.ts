@@ -99,11 +99,10 @@ export async function recordRequest(ctx: OperationContext, tx: MssTransactionRec
 
 /**
  * Ends an outstanding transaction and returns it as it now stands; undefined when it had already ended. The one
- * place an end is announced; the record is read once here for the audit entry, the notifier and the caller.
+ * place an end is announced; the record comes back from the update itself, for the audit entry, the notifier and the caller.
  */
 export async function endTransaction(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<MssTransactionRecord | undefined> {
-  if (!(await ctx.repo.endTransaction(msspTransId, outcome))) return undefined;
-  const tx = await ctx.repo.findTransaction(msspTransId);
+  const tx = await ctx.repo.endTransactionReturning(msspTransId, outcome);
   if (tx === undefined) return undefined;
   await recordEnd(ctx, tx, outcome);
   ctx.onEnded(msspTransId, tx);

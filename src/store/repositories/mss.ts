@@ -66,6 +66,8 @@ export interface MssRepository {
    * expiry, or a second node finishing it): the first outcome stands.
    */
   endTransaction(msspTransId: string, outcome: TransactionOutcome, at?: Date): Promise<boolean>;
+  /** endTransaction that answers with the transaction as it now stands (one statement); undefined when it had already ended. */
+  endTransactionReturning(msspTransId: string, outcome: TransactionOutcome, at?: Date): Promise<MssTransactionRecord | undefined>;
   /** Outstanding transactions whose deadline has passed, oldest first. */
   listOverdue(now: Date, limit: number): Promise<MssTransactionRecord[]>;
   recordNotification(msspTransId: string, delivered: boolean, at?: Date): Promise<void>;
@@ -160,6 +162,12 @@ export function mssRepository(db: Db): MssRepository {
     };
   };
 
+  const endUpdate = (outcome: TransactionOutcome, at: Date) => ({
+    state: outcome.state,
+    status_code: outcome.statusCode,
+    signature: outcome.signature ?? null,
+    ended_at: codec.dateToDb(at, 'mss_transactions.ended_at'),
+  });
   const findAp = async (apId: string): Promise<ApRecord | undefined> => {
     const row = await run(db, knex('mss_aps').first<ApRow | undefined>('*').where({ ap_id: apId }));
     return row === undefined ? undefined : apFromRow(row);
@@ -230,9 +238,15 @@ export function mssRepository(db: Db): MssRepository {
     },
     findTransaction,
     async endTransaction(id, outcome, at = new Date()) {
-      const update = { state: outcome.state, status_code: outcome.statusCode, signature: outcome.signature ?? null, ended_at: codec.dateToDb(at, 'mss_transactions.ended_at') };
+      const update = endUpdate(outcome, at);
       const count = await write(db, (k) => k('mss_transactions').where({ mssp_trans_id: id, state: 'outstanding' }).update(update));
       return Number(count) > 0;
+    },
+    async endTransactionReturning(id, outcome, at = new Date()) {
+      const update = endUpdate(outcome, at);
+      const rows = await write(db, (k) => k('mss_transactions').where({ mssp_trans_id: id, state: 'outstanding' }).update(update).returning<TxRow[]>('*'));
+      const row = rows[0];
+      return row === undefined ? undefined : txFromRow(row);
     },
     async listOverdue(now, limit) {
       const rows = await run(
