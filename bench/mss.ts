@@ -28,7 +28,7 @@ import type { ChildMessage, ParentMessage } from './lib/mss-platform';
  * Every answer is checked: 502 VALID_SIGNATURE, a CMS over exactly the data sent whose signer chains to the
  * platform CA. cpuMsPerTx is the platform process's own CPU (process.cpuUsage there) over the measured requests.
  *
- *   npm run bench -- mss     MSS_BENCH_REQUESTS (default 3000) MSS_BENCH_HANDSETS (128) BENCH_ONLY=p256Sqlite,…
+ *   npm run bench -- mss     MSS_BENCH_REQUESTS (default 2000) MSS_BENCH_HANDSETS (128) BENCH_ONLY=p256Sqlite,…
  *                            MSS_BENCH_PROFILE_DIR=/tmp/prof (the platform's CPU profile of the measured requests)
  *                            MSS_BENCH_PLATFORM_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (the whole process)
  *                            MSS_BENCH_CONCURRENCY (64) MSS_BENCH_KEEP_ANSWERS=DIR (every measured answer kept there)
@@ -39,7 +39,7 @@ import type { ChildMessage, ParentMessage } from './lib/mss-platform';
 
 const ROOT = join(__dirname, '..');
 const CACHE = process.env.MSSP_BENCH_CACHE ?? join(ROOT, 'data', 'bench-cache');
-const REQUESTS = Number(process.env.MSS_BENCH_REQUESTS ?? 3_000);
+const REQUESTS = Number(process.env.MSS_BENCH_REQUESTS ?? 2_000);
 const HANDSETS = Number(process.env.MSS_BENCH_HANDSETS ?? 128);
 const CONCURRENCY = Number(process.env.MSS_BENCH_CONCURRENCY ?? 64);
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://mssp_test:mssp_test@127.0.0.1:5432/mssp_test';

@@ -121,12 +121,14 @@ export async function startPlatformMss(options: {
   if (options.demo) {
     if (ra === undefined) throw new Error('--demo needs the CA: run `mssp ca init` first');
     const { startDemoChannel, DEMO_NUMBERS } = await import('../../hsm-sim/handset/demo');
-    const certificates = cachedCertificates(directoryCertificates(ra, pkiModule.currentPair), DIRECTORY_CACHE_MS);
+    const directory = directoryCertificates(ra, pkiModule.currentPair);
+    // Enrolment asks the directory itself: a remembered answer would outlive the certificate it replaces.
+    const certificates = cachedCertificates(directory, DIRECTORY_CACHE_MS);
     const demo = await startDemoChannel({
       hsm,
       dataDir: config.dataDir,
       logger,
-      enrol: raEnrolment(ra, certificates),
+      enrol: raEnrolment(ra, directory),
     });
     cleanups.push(() => demo.close());
     const numbers = new Set(demo.records.map((r) => `+${r.msisdn}`));
@@ -141,8 +143,9 @@ export async function startPlatformMss(options: {
     demoInfo = { apId: DEMO_AP_ID, apPassword, msisdns: { approve: byBehaviour(0), cancel: byBehaviour(1), pinBlocked: byBehaviour(2), noAnswer: byBehaviour(3), slow: byBehaviour(4) } };
   } else if (options.simChannel !== undefined) {
     if (ra === undefined) throw new Error('a SIM channel needs the CA: run `mssp ca init` first');
-    const certificates = cachedCertificates(directoryCertificates(ra, pkiModule.currentPair), DIRECTORY_CACHE_MS);
-    const sims = await options.simChannel({ hsm, logger, enrol: raEnrolment(ra, certificates) });
+    const directory = directoryCertificates(ra, pkiModule.currentPair);
+    const certificates = cachedCertificates(directory, DIRECTORY_CACHE_MS);
+    const sims = await options.simChannel({ hsm, logger, enrol: raEnrolment(ra, directory) });
     cleanups.push(() => sims.close());
     const numbers = new Set(sims.msisdns.map((m) => `+${m}`));
     approver = new SimApprover({ channel: sims.channel, certificates, reachable: (msisdn) => numbers.has(msisdn) });
