@@ -45,13 +45,91 @@ export function runHttpLoad(input: HttpLoadInput): Promise<HttpLoadResult> {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-function load(input: HttpLoadInput): Promise<HttpLoadResult> {
-  const requests = input.bodies.map((body) =>
-    Buffer.concat([
-      Buffer.from(`POST ${input.path} HTTP/1.1\r\nHost: ${input.host}:${input.port}\r\nContent-Type: ${input.contentType}\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`),
-      body,
-    ]),
+/** The first complete response in `pending` (read by Content-Length), undefined while incomplete. */
+function takeResponse(pending: Buffer): { head: string; body: Buffer; rest: Buffer } | Error | undefined {
+  const headerEnd = pending.indexOf(HEADER_END);
+  if (headerEnd < 0) return undefined;
+  const head = pending.subarray(0, headerEnd).toString('latin1');
+  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 'NaN');
+  if (!Number.isFinite(length)) return new Error(`a response without Content-Length: ${head.split('\r\n')[0]}`);
+  const total = headerEnd + HEADER_END.length + length;
+  if (pending.length < total) return undefined;
+  return { head, body: pending.subarray(headerEnd + HEADER_END.length, total), rest: pending.subarray(total) };
+}
+
+function requestBytes(host: string, port: number, path: string, contentType: string, body: Uint8Array): Buffer {
+  return Buffer.concat([
+    Buffer.from(`POST ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`),
+    body,
+  ]);
+}
+
+export interface FixedRequestsInput {
+  readonly host: string;
+  readonly port: number;
+  readonly path: string;
+  readonly contentType: string;
+  /** One keep-alive connection per list: it sends its bodies in order, each after the previous answer, then closes. */
+  readonly perConnection: readonly (readonly Uint8Array[])[];
+}
+
+export interface FixedRequestsResult {
+  readonly seconds: number;
+  /** Per connection, per request: latency and the response (status line and body). */
+  readonly answers: readonly (readonly { readonly latencyMs: number; readonly status: string; readonly body: Buffer }[])[];
+}
+
+/**
+ * A closed loop over a fixed set of requests, each connection owning its list (so a benchmark can keep two
+ * requests for the same subscriber from being in flight at once), every latency and response kept. It runs on
+ * the calling thread: the caller is a process of its own, the load generator.
+ */
+export async function runFixedRequests(input: FixedRequestsInput): Promise<FixedRequestsResult> {
+  const started = performance.now();
+  const answers = await Promise.all(
+    input.perConnection.map(
+      (bodies) =>
+        new Promise<{ latencyMs: number; status: string; body: Buffer }[]>((done, fail) => {
+          const out: { latencyMs: number; status: string; body: Buffer }[] = [];
+          if (bodies.length === 0) {
+            done(out);
+            return;
+          }
+          const socket: Socket = connect(input.port, input.host);
+          socket.setNoDelay(true);
+          let pending: Buffer = Buffer.alloc(0);
+          let sentAt = 0;
+          const send = (): void => {
+            sentAt = performance.now();
+            socket.write(requestBytes(input.host, input.port, input.path, input.contentType, bodies[out.length] as Uint8Array));
+          };
+          socket.on('connect', send);
+          socket.on('error', fail);
+          socket.on('close', () => (out.length === bodies.length ? done(out) : fail(new Error(`the connection closed after ${out.length} of ${bodies.length} answers`))));
+          socket.on('data', (chunk: Buffer) => {
+            pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+            for (;;) {
+              const taken = takeResponse(pending);
+              if (taken === undefined) return;
+              if (taken instanceof Error) {
+                fail(taken);
+                socket.destroy();
+                return;
+              }
+              out.push({ latencyMs: performance.now() - sentAt, status: taken.head.split('\r\n')[0] ?? '', body: Buffer.from(taken.body) });
+              pending = taken.rest;
+              if (out.length < bodies.length) send();
+              else socket.end();
+            }
+          });
+        }),
+    ),
   );
+  return { seconds: (performance.now() - started) / 1000, answers };
+}
+
+function load(input: HttpLoadInput): Promise<HttpLoadResult> {
+  const requests = input.bodies.map((body) => requestBytes(input.host, input.port, input.path, input.contentType, body));
   const started = performance.now();
   const end = started + input.seconds * 1000;
   let responses = 0;
@@ -79,25 +157,21 @@ function load(input: HttpLoadInput): Promise<HttpLoadResult> {
       socket.on('data', (chunk: Buffer) => {
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
         for (;;) {
-          const headerEnd = pending.indexOf(HEADER_END);
-          if (headerEnd < 0) return;
-          const head = pending.subarray(0, headerEnd).toString('latin1');
-          const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 'NaN');
-          if (!Number.isFinite(length)) {
-            fail(new Error(`a response without Content-Length: ${head.split('\r\n')[0]}`));
+          const taken = takeResponse(pending);
+          if (taken === undefined) return;
+          if (taken instanceof Error) {
+            fail(taken);
             socket.destroy();
             return;
           }
-          const total = headerEnd + HEADER_END.length + length;
-          if (pending.length < total) return;
           const now = performance.now();
           responses += 1;
           latencyTotal += now - sentAt;
-          if (!head.startsWith('HTTP/1.1 200')) non200 += 1;
+          if (!taken.head.startsWith('HTTP/1.1 200')) non200 += 1;
           if (samples.length < 8 && !samples.some((s) => s.index === sentIndex)) {
-            samples.push({ index: sentIndex, body: Uint8Array.from(pending.subarray(headerEnd + HEADER_END.length, total)) });
+            samples.push({ index: sentIndex, body: Uint8Array.from(taken.body) });
           }
-          pending = pending.subarray(total);
+          pending = taken.rest;
           if (now < end) send();
           else socket.end();
         }

@@ -54,4 +54,13 @@ describe.each(STORE_ENGINES)('MSS transactions on %s', (_name, engine) => {
   it('a duplicate MSSP_TransID is refused by the store', async () => {
     await expect(fx.store.mss.insertTransaction(tx('M1', new Date()))).rejects.toMatchObject({ code: 'UNIQUE_VIOLATION' });
   });
+
+  it('the record insertTransaction and endTransactionReturning give back is the one stored (no read-back any more)', async () => {
+    const stored = await fx.store.mss.insertTransaction(tx('M1r', new Date(Date.now() + 60_000)));
+    expect(await fx.store.mss.findTransaction('M1r')).toEqual(stored);
+    const ended = await fx.store.mss.endTransactionReturning('M1r', { state: 'completed', statusCode: 502, signature: 'AAEC' });
+    expect(ended).toMatchObject({ msspTransId: 'M1r', state: 'completed', statusCode: 502, signature: 'AAEC', endedAt: expect.any(Date) });
+    expect(await fx.store.mss.findTransaction('M1r')).toEqual(ended);
+    expect(await fx.store.mss.endTransactionReturning('M1r', { state: 'expired', statusCode: 208 })).toBeUndefined();
+  });
 });

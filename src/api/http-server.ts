@@ -90,6 +90,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // A slow client must not hold a socket for ever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  // Node's 5 s idle keep-alive races with clients that reuse a pooled connection just as it is closed ("other side
+  // closed"); APs and load balancers keep connections longer, so the server keeps them at least as long.
+  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);

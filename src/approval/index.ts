@@ -46,3 +46,4 @@ export interface Approver {
   notify(msisdn: string, message: string): Promise<boolean>;
 }
 export { SimApprover, type SimApproverOptions, type AppletRequester, type CitizenCertificates } from './sim-approver';
+export { cachedCertificates } from './cached-certificates';

@@ -30,11 +30,19 @@ export interface SimApproverOptions {
 /** What the applet can take as data; longer data is sent as its SHA-256 (raw signatures only: FORMAT.md). */
 const MAX_APPLET_DATA = 512;
 
+/** Per certificate object: parsing an X.509 certificate for its key type cost more than the rest of approve(). */
+const algorithms = new WeakMap<Uint8Array, SignatureAlgorithm>();
+
 function algorithmFor(certificate: Uint8Array): SignatureAlgorithm {
+  const known = algorithms.get(certificate);
+  if (known !== undefined) return known;
   const key = new X509Certificate(certificate).publicKey;
-  if (key.asymmetricKeyType === 'rsa') return 'rsa-pkcs1-sha256';
-  if (key.asymmetricKeyType === 'ec') return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ecdsa-p384-sha384' : 'ecdsa-p256-sha256';
-  throw new Error(`no applet signature algorithm for a ${String(key.asymmetricKeyType)} key`);
+  let algorithm: SignatureAlgorithm;
+  if (key.asymmetricKeyType === 'rsa') algorithm = 'rsa-pkcs1-sha256';
+  else if (key.asymmetricKeyType === 'ec') algorithm = key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ecdsa-p384-sha384' : 'ecdsa-p256-sha256';
+  else throw new Error(`no applet signature algorithm for a ${String(key.asymmetricKeyType)} key`);
+  algorithms.set(certificate, algorithm);
+  return algorithm;
 }
 
 /** The applet's 1-16 octet reference: derived from our MSSP_TransID so a log line can be matched to it. */

@@ -129,7 +129,8 @@ export async function startPlatformMps(options: {
       return mps
         .cmsApprovalVerifier({
           trustAnchors: validation.trustAnchors,
-          intermediates: validation.intermediates,
+          intermediates: validation.intermediates.map((c) => c.der),
+          certificateCache: validation.certificateCache,
           revocation: await validation.revocation(),
           certificateFor: async (n) => (await mss.certificates.current(n))?.signature,
         })

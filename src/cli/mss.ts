@@ -3,13 +3,14 @@ import type { Config } from '../config';
 import type { Hsm } from '../hsm';
 import type { Logger } from '../log';
 import type { Route } from '../api/http-server';
-import type { Approver, CitizenCertificates } from '../approval';
+import type { AppletRequester, Approver, CitizenCertificates } from '../approval';
 import type { AuditLog } from '../audit';
 import type { MssAudit } from '../mss/operations/context';
 import type { RegistrationAuthority } from '../pki';
 import type { Store } from '../store';
 import type { RunningPki } from './ca';
 import type { CallbackSigner } from '../api/callback-signature';
+import type { DemoEnrolment } from '../../hsm-sim/handset/demo';
 
 /**
  * The TS 102 204 service inside `mssp start`: the SIM-applet channel behind the Approver, the mobile-ID directory
@@ -18,6 +19,10 @@ import type { CallbackSigner } from '../api/callback-signature';
  */
 
 export const DEMO_AP_ID = 'http://demo.mssp.invalid/ap';
+/** How long a citizen's certificates from the RA are reused (approval/cached-certificates.ts says why). */
+const DIRECTORY_CACHE_MS = 5_000;
+/** How often validation re-reads the CRLs from the store (mss/validation.ts refreshedEvery). */
+const REVOCATION_REFRESH_MS = 1_000;
 const DEMO_AP_PASSWORD_SETTING = 'demo.ap.password';
 
 export interface DemoInfo {
@@ -58,9 +63,51 @@ function directoryCertificates(ra: RegistrationAuthority, currentPair: typeof im
 
 export interface PlatformValidation {
   readonly trustAnchors: readonly import('../pki').TrustAnchor[];
-  readonly intermediates: readonly Uint8Array[];
-  readonly revocation: () => Promise<{ mode: 'required'; crls: import('../pki').Crl[] }>;
+  /** Parsed once, so that their signatures are checked once (the path checker remembers per object). */
+  readonly intermediates: readonly import('../pki').Certificate[];
+  readonly certificateCache: import('../pki').CertificateCache;
+  readonly revocation: () => Promise<import('../pki').RevocationSettings>;
 }
+
+/**
+ * Enrolment of simulated SIMs with the platform RA: a SIM whose signature certificate is not the directory's
+ * current one registers afresh with the PKCS#10 requests it signed in its tokens.
+ */
+export function raEnrolment(ra: RegistrationAuthority, certificates: CitizenCertificates): DemoEnrolment {
+  return {
+    enrolled: async (record) => {
+      const current = await certificates.current(`+${record.msisdn}`);
+      return current?.signature !== undefined && Buffer.from(current.signature).toString('base64') === record.certificates.sign;
+    },
+    certify: async (msisdn, requests) => {
+      const number = `+${msisdn}`;
+      // A demo SIM made afresh (its folder deleted) replaces the mobile ID of the one before.
+      for (const view of await ra.show(number)) {
+        if (view.current.status !== 'revoked') await ra.revoke({ mid: view.mobileId.mid, officer: 'demo', reason: 'superseded', note: 'demo SIM made afresh' });
+      }
+      const registered = await ra.register({
+        identity: { givenName: 'Demo', familyName: `Citizen ${'ABCDEFGHIJ'.charAt(Number(msisdn.slice(-1)))}`, nationalId: `DEMO-${msisdn}`, birthDate: '1990-01-01' },
+        msisdn: number,
+        label: 'demo',
+        mode: 'in-person',
+        officer: 'demo',
+        authenticationRequest: requests.auth,
+        signatureRequest: requests.sign,
+      });
+      return { auth: registered.authentication.der, sign: registered.signature.der };
+    },
+  };
+}
+
+/**
+ * A SIM channel set up by the caller (a benchmark's SMSC simulator in another process): given the HSM for the
+ * OTA keys and the RA enrolment for its SIMs, it returns the channel and the MSISDNs it reaches.
+ */
+export type SimChannelFactory = (deps: { readonly hsm: Hsm; readonly logger: Logger; readonly enrol: DemoEnrolment }) => Promise<{
+  readonly channel: AppletRequester;
+  readonly msisdns: readonly string[];
+  close(): Promise<void>;
+}>;
 
 export async function startPlatformMss(options: {
   readonly config: Config;
@@ -74,10 +121,13 @@ export async function startPlatformMss(options: {
   readonly auditLog?: Pick<AuditLog, 'append'>;
   /** Signs MSS_Notification calls (the payment webhooks' key). */
   readonly callbackSigner?: CallbackSigner;
+  /** A SIM channel other than the demo's; ignored with `demo`. */
+  readonly simChannel?: SimChannelFactory;
 }): Promise<RunningPlatformMss> {
   const { config, hsm, store, logger, pki } = options;
   const { startMss } = await import('../api/mss');
-  const { SimApprover } = await import('../approval');
+  const { SimApprover, cachedCertificates } = await import('../approval');
+  const { refreshedEvery } = await import('../mss/validation');
   const pkiModule = await import('../pki');
   const runtime = pki.runtime;
   const cleanups: (() => Promise<void>)[] = [];
@@ -90,7 +140,9 @@ export async function startPlatformMss(options: {
   if (options.demo) {
     if (ra === undefined) throw new Error('--demo needs the CA: run `mssp ca init` first');
     const { startDemoChannel, DEMO_NUMBERS } = await import('../../hsm-sim/handset/demo');
-    certificates = directoryCertificates(ra, pkiModule.currentPair);
+    const directory = directoryCertificates(ra, pkiModule.currentPair);
+    // Enrolment asks the directory itself: a remembered answer would outlive the certificate it replaces.
+    certificates = cachedCertificates(directory, DIRECTORY_CACHE_MS);
     const { clusterChannelParts } = await import('./cluster');
     const demo = await startDemoChannel({
       hsm,
@@ -98,29 +150,7 @@ export async function startPlatformMss(options: {
       logger,
       // Counters in the store: two nodes with the same demo SIMs never send one the same CNTR.
       ...clusterChannelParts(store),
-      enrol: {
-        enrolled: async (record) => {
-          const current = await certificates.current(`+${record.msisdn}`);
-          return current?.signature !== undefined && Buffer.from(current.signature).toString('base64') === record.certificates.sign;
-        },
-        certify: async (msisdn, requests) => {
-          const number = `+${msisdn}`;
-          // A demo SIM made afresh (its folder deleted) replaces the mobile ID of the one before.
-          for (const view of await ra.show(number)) {
-            if (view.current.status !== 'revoked') await ra.revoke({ mid: view.mobileId.mid, officer: 'demo', reason: 'superseded', note: 'demo SIM made afresh' });
-          }
-          const registered = await ra.register({
-            identity: { givenName: 'Demo', familyName: `Citizen ${'ABCDEFGHIJ'.charAt(Number(msisdn.slice(-1)))}`, nationalId: `DEMO-${msisdn}`, birthDate: '1990-01-01' },
-            msisdn: number,
-            label: 'demo',
-            mode: 'in-person',
-            officer: 'demo',
-            authenticationRequest: requests.auth,
-            signatureRequest: requests.sign,
-          });
-          return { auth: registered.authentication.der, sign: registered.signature.der };
-        },
-      },
+      enrol: raEnrolment(ra, directory),
     });
     cleanups.push(() => demo.close());
     demoChannel = demo;
@@ -134,6 +164,14 @@ export async function startPlatformMss(options: {
     }
     const byBehaviour = (i: number): string => `+${(DEMO_NUMBERS[i] as { msisdn: string }).msisdn}`;
     demoInfo = { apId: DEMO_AP_ID, apPassword, msisdns: { approve: byBehaviour(0), cancel: byBehaviour(1), pinBlocked: byBehaviour(2), noAnswer: byBehaviour(3), slow: byBehaviour(4) } };
+  } else if (options.simChannel !== undefined) {
+    if (ra === undefined) throw new Error('a SIM channel needs the CA: run `mssp ca init` first');
+    const directory = directoryCertificates(ra, pkiModule.currentPair);
+    certificates = cachedCertificates(directory, DIRECTORY_CACHE_MS);
+    const sims = await options.simChannel({ hsm, logger, enrol: raEnrolment(ra, directory) });
+    cleanups.push(() => sims.close());
+    const numbers = new Set(sims.msisdns.map((m) => `+${m}`));
+    approver = new SimApprover({ channel: sims.channel, certificates, reachable: (msisdn) => numbers.has(msisdn) });
   } else {
     // MSSP_SMSC_HOST: a real SMSC and the SIMs of `mssp sim import` (src/cli/mobile-channel.ts).
     if (config.smscHost !== undefined && ra === undefined) throw new Error('MSSP_SMSC_HOST needs the CA for the citizens\' certificates: run `mssp ca init` first');
@@ -160,11 +198,13 @@ export async function startPlatformMss(options: {
       ? undefined
       : {
           trustAnchors: [pkiModule.trustAnchorFromCertificate(pkiModule.parseCertificate(root.certificate))],
-          intermediates: issuing === undefined ? [] : [issuing.certificate],
-          revocation: async () => {
+          // Parsed once, so that their signatures are checked once (the path checker remembers per object).
+          intermediates: issuing === undefined ? [] : [pkiModule.parseCertificate(issuing.certificate)],
+          certificateCache: new pkiModule.CertificateCache(),
+          revocation: refreshedEvery(REVOCATION_REFRESH_MS, async () => {
             const crls = await Promise.all([store.certificates.latestCrl(pkiModule.ROOT_CA), store.certificates.latestCrl(pkiModule.ISSUING_CA)]);
             return { mode: 'required' as const, crls: crls.filter((c) => c !== undefined).map((c) => pkiModule.parseCrl(c.der)) };
-          },
+          }),
         };
   const audit: MssAudit | undefined =
     options.auditLog === undefined

@@ -4,7 +4,7 @@ import { createLogger } from '../log';
 import { startHttpServer, type Route, type RunningHttpServer } from '../api/http-server';
 import { openPlatformHsm, openPlatformStore } from './platform';
 import { pem, startPki, type RunningPki } from './ca';
-import { startPlatformMss, type DemoInfo, type RunningPlatformMss } from './mss';
+import { startPlatformMss, type DemoInfo, type RunningPlatformMss, type SimChannelFactory } from './mss';
 import { ROOT_CA } from '../pki';
 import { startAudit, type RunningAudit } from './audit';
 import { tsaStamper } from './tsa';
@@ -21,6 +21,8 @@ export interface RunningPlatform {
 export interface StartOptions {
   /** Demo SIMs and handsets behind a simulated SMSC, a demo AP (README "Sandbox"). */
   readonly demo?: boolean;
+  /** A SIM channel set up by the caller (bench/mss: handsets behind an SMSC simulator in another process). */
+  readonly simChannel?: SimChannelFactory;
 }
 
 export interface DemoLine {
@@ -72,7 +74,7 @@ export async function startPlatform(loaded: LoadedConfig, options: StartOptions 
       audit = await startAudit(config, hsm, store, logger, tsa === undefined ? undefined : tsaStamper(tsa));
       let url = '';
       const callbackSigner = await openCallbackSigner(hsm);
-      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log, callbackSigner });
+      mss = await startPlatformMss({ config, hsm, store, logger, pki, publicUrl: () => url, demo: options.demo === true, auditLog: audit.log, callbackSigner, ...(options.simChannel !== undefined ? { simChannel: options.simChannel } : {}) });
       mps = await startPlatformMps({ hsm, store, logger, mss, callbackSigner, publicUrl: () => url, auditLog: audit.log, demo: options.demo === true });
       mpsClients = await startMpsClients({ store, logger, ra: pki.runtime?.ra, demoChannel: mss.demoChannel, auditLog: audit.log });
       const routes: Route[] = [...pki.routes, ...audit.routes, ...mss.routes, ...mps.routes, ...mpsClients.routes];

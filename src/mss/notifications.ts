@@ -36,7 +36,9 @@ export class Notifier {
   constructor(private readonly options: NotifierOptions) {}
 
   /** Starts notifying for a transaction that has just ended, if its AP asked for asynchServerServer. */
-  transactionEnded(msspTransId: string): void {
+  transactionEnded(msspTransId: string, ended?: MssTransactionRecord): void {
+    // Most transactions are not asynchServerServer: no need to read them again to learn that.
+    if (ended !== undefined && ended.messagingMode !== 'asynchServerServer') return;
     const run = this.deliver(msspTransId).catch((err: unknown) => this.options.logger.error({ err, msspTransId }, 'notification failed unexpectedly'));
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run));

@@ -70,8 +70,8 @@ export class MssService {
       audit: options.audit,
       signatureTimeStamper: options.signatureTimeStamper,
       registrationAuthority: options.registrationAuthority,
-      onEnded: (id) => {
-        notifier?.transactionEnded(id);
+      onEnded: (id, ended) => {
+        notifier?.transactionEnded(id, ended);
         endings.announce(id);
       },
       repo: options.repo,

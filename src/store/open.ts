@@ -5,6 +5,7 @@ import { codecFor, type StoreEngine } from './codec';
 import { DEFAULT_CONNECT_TIMEOUT_MS, connect, dropSchema, selectOne, targetFor } from './connection';
 import { StoreError, toStoreError, type ErrorContext } from './errors';
 import { createEventBus, type EventBus } from './events';
+import { CommitGroup } from './commit-group';
 import { migrateLatest, migrateRollback, migrationStatus, type MigrationStatus } from './migrator';
 import { repositories, type Repositories } from './repositories';
 
@@ -81,8 +82,10 @@ export async function openStoreWith(options: StoreOptions, internal: InternalSto
       throw new Error('inside store.transaction(fn), use the repositories fn receives, not the store\'s own');
     }
   };
+  // SQLite: one connection, one writer, an fsync per commit; writes from the pool binding share commits.
+  const group = target.engine === 'sqlite' ? new CommitGroup(knex) : undefined;
   const bound = (k: Knex | Knex.Transaction, withGuard: boolean): Repositories =>
-    repositories({ knex: k, codec, context, ...(withGuard ? { guard } : {}) });
+    repositories({ knex: k, codec, context, ...(withGuard ? { guard, ...(group !== undefined ? { group } : {}) } : {}) });
   let closed: Promise<void> | undefined;
   const events = createEventBus(
     target.engine === 'postgres'

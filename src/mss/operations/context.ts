@@ -27,7 +27,7 @@ export interface OperationContext {
   /** Timers that expire transactions at their deadline; cleared on stop. */
   readonly timers: Set<NodeJS.Timeout>;
   /** Called once per transaction, by whoever ended it (asynchServerServer notifications start here). */
-  readonly onEnded: (msspTransId: string) => void;
+  readonly onEnded: (msspTransId: string, ended: MssTransactionRecord) => void;
   readonly notificationsEnabled: boolean;
   /** Trust anchors and revocation for the validation additional service; without it that service is refused. */
   readonly validation: SignatureValidation | undefined;
@@ -52,12 +52,11 @@ export interface MssAudit {
  * the evidence bundle is rebuilt from the log alone. A failure to record is logged, never hidden, and does not
  * change the AP's answer.
  */
-async function recordEnd(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<void> {
+async function recordEnd(ctx: OperationContext, tx: MssTransactionRecord, outcome: TransactionOutcome): Promise<void> {
   const audit = ctx.audit;
   if (audit === undefined) return;
+  const { msspTransId } = tx;
   try {
-    const tx = await ctx.repo.findTransaction(msspTransId);
-    if (tx === undefined) return;
     const signature = outcome.signature ? Buffer.from(outcome.signature, 'base64') : undefined;
     let evidence: { readonly ocspResponse?: Uint8Array; readonly timeStampToken?: Uint8Array } = {};
     if (signature !== undefined && audit.evidenceFor !== undefined) {
@@ -103,14 +102,16 @@ export async function recordRequest(ctx: OperationContext, tx: MssTransactionRec
   }
 }
 
-/** Ends an outstanding transaction; false when it had already ended. The one place an end is announced. */
-export async function endTransaction(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<boolean> {
-  const ended = await ctx.repo.endTransaction(msspTransId, outcome);
-  if (ended) {
-    await recordEnd(ctx, msspTransId, outcome);
-    ctx.onEnded(msspTransId);
-  }
-  return ended;
+/**
+ * Ends an outstanding transaction and returns it as it now stands; undefined when it had already ended. The one
+ * place an end is announced; the record comes back from the update itself, for the audit entry, the notifier and the caller.
+ */
+export async function endTransaction(ctx: OperationContext, msspTransId: string, outcome: TransactionOutcome): Promise<MssTransactionRecord | undefined> {
+  const tx = await ctx.repo.endTransactionReturning(msspTransId, outcome);
+  if (tx === undefined) return undefined;
+  await recordEnd(ctx, tx, outcome);
+  ctx.onEnded(msspTransId, tx);
+  return tx;
 }
 
 export function newMsspTransId(): string {

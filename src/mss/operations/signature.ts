@@ -82,7 +82,7 @@ async function settle(ctx: OperationContext, tx: MssTransactionRecord, answer: A
   );
   if (!ended) ctx.logger.warn({ msspTransId: tx.msspTransId, outcome: outcome.kind }, 'late answer for an ended transaction ignored');
   else ctx.logger.info({ msspTransId: tx.msspTransId, apId: tx.apId, status: code }, 'signature transaction ended');
-  const after = await ctx.repo.findTransaction(tx.msspTransId);
+  const after = ended ?? (await ctx.repo.findTransaction(tx.msspTransId));
   if (!after) throw new Error(`transaction ${tx.msspTransId} vanished`);
   return after;
 }
@@ -122,8 +122,8 @@ function afterDeadline(ctx: OperationContext, tx: MssTransactionRecord): { reado
     }, Math.max(0, tx.deadlineAt.getTime() - Date.now()) + 50);
     ctx.timers.add(timer);
   }).then(async () => {
-    await endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 });
-    return (await ctx.repo.findTransaction(tx.msspTransId)) ?? tx;
+    const ended = await endTransaction(ctx, tx.msspTransId, { state: 'expired', statusCode: 208 });
+    return ended ?? (await ctx.repo.findTransaction(tx.msspTransId)) ?? tx;
   });
   return {
     promise,
@@ -194,8 +194,8 @@ export async function mssSignature(ctx: OperationContext, ap: ApRecord, req: Sig
       },
       async (err: unknown) => {
         ctx.logger.error({ err, msspTransId: tx.msspTransId }, 'approval failed');
-        await endTransaction(ctx, tx.msspTransId, { state: 'failed', statusCode: 900 });
-        const after = await ctx.repo.findTransaction(tx.msspTransId);
+        const ended = await endTransaction(ctx, tx.msspTransId, { state: 'failed', statusCode: 900 });
+        const after = ended ?? (await ctx.repo.findTransaction(tx.msspTransId));
         if (!after) throw err;
         return after;
       },

@@ -1,5 +1,5 @@
 import { StoreError } from '../errors';
-import { run, type Db } from './db';
+import { run, write, type Db } from './db';
 
 export interface CountersRepository {
   /**
@@ -34,12 +34,12 @@ export function countersRepository(db: Db): CountersRepository {
   return {
     async next(name) {
       const limit = codec.integerToDb(codec.maxInteger, `counter ${name}`);
-      const rows = await run(
-        db,
-        table()
-          .insert({ name: checkName(name), value: 1 })
+      const counter = checkName(name);
+      const rows = await write(db, (k) =>
+        k('counters')
+          .insert({ name: counter, value: 1 })
           .onConflict('name')
-          .merge({ value: knex.raw('?? + 1', ['counters.value']) })
+          .merge({ value: k.raw('?? + 1', ['counters.value']) })
           // The guard keeps the increment from leaving the engine's exact range; no row comes back when it trips.
           .where('counters.value', '<', limit)
           .returning<CounterRow[]>('value'),

@@ -1,5 +1,5 @@
 import { StoreError, isStoreError } from '../errors';
-import { run, type Db } from './db';
+import { run, write, type Db } from './db';
 
 /** The AP registry and signature transactions of the TS 102 204 service (migration 0020). */
 
@@ -70,6 +70,8 @@ export interface MssRepository {
    * expiry, or a second node finishing it): the first outcome stands.
    */
   endTransaction(msspTransId: string, outcome: TransactionOutcome, at?: Date): Promise<boolean>;
+  /** endTransaction that answers with the transaction as it now stands (one statement); undefined when it had already ended. */
+  endTransactionReturning(msspTransId: string, outcome: TransactionOutcome, at?: Date): Promise<MssTransactionRecord | undefined>;
   /** Outstanding transactions whose deadline has passed, oldest first. */
   listOverdue(now: Date, limit: number): Promise<MssTransactionRecord[]>;
   recordNotification(msspTransId: string, delivered: boolean, at?: Date): Promise<void>;
@@ -174,6 +176,12 @@ export function mssRepository(db: Db): MssRepository {
     };
   };
 
+  const endUpdate = (outcome: TransactionOutcome, at: Date) => ({
+    state: outcome.state,
+    status_code: outcome.statusCode,
+    signature: outcome.signature ?? null,
+    ended_at: codec.dateToDb(at, 'mss_transactions.ended_at'),
+  });
   const findAp = async (apId: string): Promise<ApRecord | undefined> => {
     const row = await run(db, knex('mss_aps').first<ApRow | undefined>('*').where({ ap_id: apId }));
     return row === undefined ? undefined : apFromRow(row);
@@ -218,7 +226,8 @@ export function mssRepository(db: Db): MssRepository {
     },
     async claimApTransId(apId, apTransId, at = new Date()) {
       try {
-        await run(db, knex('mss_ap_trans_ids').insert({ ap_id: apId, ap_trans_id: text(apTransId, 'AP_TransID', 256), received_at: codec.dateToDb(at, 'mss_ap_trans_ids.received_at') }));
+        const row = { ap_id: apId, ap_trans_id: text(apTransId, 'AP_TransID', 256), received_at: codec.dateToDb(at, 'mss_ap_trans_ids.received_at') };
+        await write(db, (k) => k('mss_ap_trans_ids').insert(row));
         return true;
       } catch (err) {
         if (isStoreError(err, 'UNIQUE_VIOLATION')) return false;
@@ -227,35 +236,34 @@ export function mssRepository(db: Db): MssRepository {
     },
     async insertTransaction(t) {
       const createdAt = new Date();
-      await run(
-        db,
-        knex('mss_transactions').insert({
-          mssp_trans_id: text(t.msspTransId, 'MSSP_TransID', 64),
-          ap_id: t.apId,
-          ap_trans_id: t.apTransId,
-          msisdn: text(t.msisdn, 'MSISDN', 16),
-          messaging_mode: t.messagingMode,
-          state: 'outstanding',
-          request: t.request,
-          signature_profile: t.signatureProfile ?? null,
-          deadline_at: codec.dateToDb(t.deadlineAt, 'mss_transactions.deadline_at'),
-          created_at: codec.dateToDb(createdAt, 'mss_transactions.created_at'),
-          notify_attempts: 0,
-        }),
-      );
-      const stored = await findTransaction(t.msspTransId);
-      if (!stored) throw new StoreError('NOT_FOUND', `transaction ${t.msspTransId} vanished after insert`);
-      return stored;
+      const row = {
+        mssp_trans_id: text(t.msspTransId, 'MSSP_TransID', 64),
+        ap_id: t.apId,
+        ap_trans_id: t.apTransId,
+        msisdn: text(t.msisdn, 'MSISDN', 16),
+        messaging_mode: t.messagingMode,
+        state: 'outstanding' as const,
+        request: t.request,
+        signature_profile: t.signatureProfile ?? null,
+        deadline_at: codec.dateToDb(t.deadlineAt, 'mss_transactions.deadline_at'),
+        created_at: codec.dateToDb(createdAt, 'mss_transactions.created_at'),
+        notify_attempts: 0,
+      };
+      await write(db, (k) => k('mss_transactions').insert(row));
+      // The record as stored, decoded from the very values written: reading it back cost a query per signature.
+      return txFromRow({ ...row, status_code: null, signature: null, ended_at: null, notified_at: null });
     },
     findTransaction,
     async endTransaction(id, outcome, at = new Date()) {
-      const count = await run(
-        db,
-        knex('mss_transactions')
-          .where({ mssp_trans_id: id, state: 'outstanding' })
-          .update({ state: outcome.state, status_code: outcome.statusCode, signature: outcome.signature ?? null, ended_at: codec.dateToDb(at, 'mss_transactions.ended_at') }),
-      );
+      const update = endUpdate(outcome, at);
+      const count = await write(db, (k) => k('mss_transactions').where({ mssp_trans_id: id, state: 'outstanding' }).update(update));
       return Number(count) > 0;
+    },
+    async endTransactionReturning(id, outcome, at = new Date()) {
+      const update = endUpdate(outcome, at);
+      const rows = await write(db, (k) => k('mss_transactions').where({ mssp_trans_id: id, state: 'outstanding' }).update(update).returning<TxRow[]>('*'));
+      const row = rows[0];
+      return row === undefined ? undefined : txFromRow(row);
     },
     async listOverdue(now, limit) {
       const rows = await run(
