@@ -406,7 +406,7 @@ export const configDefinitions: Definitions = {
   }),
   smscPassword: key<string>({
     env: 'MSSP_SMSC_PASSWORD',
-    doc: 'password of the bind (at most 8 characters in SMPP 3.4). Secret: never logged.',
+    doc: 'password of the bind (at most 8 characters in SMPP 3.4).',
     defaultText: '(unset)',
     default: () => undefined,
     secret: true,
