@@ -176,7 +176,9 @@ export async function startDemoChannel(options: DemoChannelOptions): Promise<Dem
     });
     const address = await smsc.start();
     cleanups.push(() => smsc.stop());
-    const esme = new EsmeClient({ host: '127.0.0.1', port: address.port, systemId: 'mssp-demo', password, logger });
+    // The simulator on this machine has no contract rate; the ESME's default of 50 submit_sm/s (a real SMSC's) would
+    // cap the sandbox at ~16 payments/s, an offer taking three segments.
+    const esme = new EsmeClient({ host: '127.0.0.1', port: address.port, systemId: 'mssp-demo', password, logger, submitsPerSecond: 5_000 });
     await esme.start();
     cleanups.push(() => esme.close());
     const otaCrypto = deviceOtaCrypto(options.hsm, undefined, otaKeys);

@@ -26,7 +26,8 @@ export async function startMobileChannel(options: {
   const host = config.smscHost;
   if (host === undefined) return undefined;
   const { EsmePool } = await import('../channel/smpp');
-  const { AppletChannel, ClockSeededCounters, deviceOtaCrypto, normaliseMsisdn } = await import('../channel/sim');
+  const { AppletChannel, deviceOtaCrypto, normaliseMsisdn } = await import('../channel/sim');
+  const { clusterChannelParts } = await import('./cluster');
   const { SimApprover } = await import('../approval');
 
   const profileOf = async (msisdn: string): Promise<SimProfile | undefined> => {
@@ -63,8 +64,8 @@ export async function startMobileChannel(options: {
     transport: pool,
     crypto: deviceOtaCrypto(hsm),
     sims: { lookup: profileOf },
-    // Counters seeded from the clock (src/channel/sim/profiles.ts): right for one node.
-    counters: new ClockSeededCounters(),
+    // Counters in the store and the PoR relay: several nodes may bind to one SMSC account (src/cli/cluster.ts).
+    ...clusterChannelParts(store),
     shortCode: config.shortCode,
     logger,
   });
