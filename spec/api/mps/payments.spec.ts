@@ -78,7 +78,7 @@ describe.each(STORE_ENGINES)('MPS REST API on %s', (engineName, engine) => {
 
   it('serves an OpenAPI 3.1 document whose every $ref resolves, and the callback key as PEM', async () => {
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths as Obj)).toEqual(expect.arrayContaining(['/offers', '/offers/{offerId}', '/offers/{offerId}/cancel', '/offers/{offerId}/refunds', '/tickets/redeem', '/settlement/windows', '/settlement/windows/{windowId}/report.csv.p7s']));
+    expect(Object.keys(openapi.paths as Obj)).toEqual(expect.arrayContaining(['/offers', '/offers/{offerId}', '/offers/{offerId}/cancel', '/offers/{offerId}/refunds', '/tickets', '/tickets/redeem', '/settlement/windows', '/settlement/windows/{windowId}/report.csv.p7s']));
     const schemas = Object.keys((openapi.components as { schemas: Obj }).schemas);
     for (const ref of JSON.stringify(openapi).match(/#\/components\/schemas\/\w+/g) ?? []) expect(schemas).toContain(ref.split('/').pop());
     const pem = await (await fetch(`${f.url}/mps/v1/callback-key.pem`)).text();
@@ -272,7 +272,19 @@ describe.each(STORE_ENGINES)('MPS REST API on %s', (engineName, engine) => {
   }, 30_000);
 
   it('lets a PSP redeem a one-time ticket into an offer the client approves; a used or forged ticket is refused', async () => {
-    const ticket = await f.tickets.issue('bank-a', { accountId: 'alice-EUR', clientMsisdn: ALICE });
+    // The issuer's back end asks the ADS for the client's ticket; only a bank may, and only for its own accounts.
+    const asked = await call('POST', '/tickets', { key: f.keys.bank, body: { clientMsisdn: ALICE, accountId: 'alice-EUR', ttlSeconds: 60 } });
+    expect(asked.status).toBe(201);
+    const ticket = asked.json as { code: string; qr: string; expiresAt: string };
+    expect(ticket.code).toMatch(/^\d{8}$/);
+    expect(ticket.qr).toContain(`.${ticket.code}.bank-a.`);
+    // Nothing sensitive in the QR: no number, no account.
+    expect(ticket.qr).not.toContain(ALICE.slice(1));
+    expect(ticket.qr).not.toContain('alice');
+    expect(new Date(ticket.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(60_000);
+    expectProblem(await call('POST', '/tickets', { key: f.keys.psp, body: { clientMsisdn: ALICE, accountId: 'alice-EUR' } }), 403, 'FORBIDDEN');
+    expectProblem(await call('POST', '/tickets', { key: f.keys.bank, body: { clientMsisdn: ALICE, accountId: 'shop-EUR' } }), 404, 'UNKNOWN_ACCOUNT');
+    expectProblem(await call('POST', '/tickets', { key: f.keys.bank, body: { clientMsisdn: 'alice', accountId: 'alice-EUR' } }), 400, 'INVALID_REQUEST');
     const body = { ticket: ticket.qr, merchant: 'shop', amount: '700', currency: 'EUR', reference: 'POS-1' };
     const made = await call('POST', '/tickets/redeem', { key: f.keys.psp, body });
     expect(made.status).toBe(201);

@@ -26,6 +26,17 @@ const SCHEMAS: Record<string, unknown> = {
     properties: { payerMsisdn: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$' }, ...terms },
     required: ['payerMsisdn', 'amount', 'currency', 'reference'],
   },
+  TicketIssueRequest: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { clientMsisdn: str, accountId: str, ttlSeconds: { type: 'integer', minimum: 1 } },
+    required: ['clientMsisdn', 'accountId'],
+  },
+  Ticket: {
+    type: 'object',
+    properties: { code: { type: 'string', pattern: '^[0-9]{8}$' }, qr: str, expiresAt: { type: 'string', format: 'date-time' } },
+    required: ['code', 'qr', 'expiresAt'],
+  },
   TicketRedeemRequest: {
     type: 'object',
     additionalProperties: false,
@@ -90,6 +101,7 @@ const BODIES: Record<string, { request?: string; status: string; response: strin
   getOffer: { status: '200', response: 'Offer' },
   cancelOffer: { status: '200', response: 'Offer' },
   refundOffer: { request: 'RefundRequest', status: '201', response: 'Transfer' },
+  issueTicket: { request: 'TicketIssueRequest', status: '201', response: 'Ticket' },
   redeemTicket: { request: 'TicketRedeemRequest', status: '201', response: 'Offer' },
   listSettlementWindows: { status: '200', response: 'WindowList' },
   closeSettlementWindow: { status: '200', response: 'WindowClosed' },
@@ -102,6 +114,7 @@ const PATHS: Record<string, string> = {
   getOffer: '/offers/{offerId}',
   cancelOffer: '/offers/{offerId}/cancel',
   refundOffer: '/offers/{offerId}/refunds',
+  issueTicket: '/tickets',
   redeemTicket: '/tickets/redeem',
   listSettlementWindows: '/settlement/windows',
   closeSettlementWindow: '/settlement/windows/close',

@@ -122,6 +122,26 @@ export function mpsOperations(deps: MpsOperationDeps): MpsOperation[] {
       },
     },
     {
+      // The client's app asks its issuer for a ticket; the issuer's back end asks the ADS (this platform) here.
+      id: 'issueTicket',
+      method: 'POST',
+      path: /^\/tickets$/,
+      roles: ['bank'],
+      async handle({ principal, body }) {
+        onlyKnown(body, ['clientMsisdn', 'accountId', 'ttlSeconds']);
+        const ttl = body.ttlSeconds;
+        if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl <= 0)) throw new MpsError('INVALID_REQUEST', 'ttlSeconds is a whole number of seconds above 0');
+        const clientMsisdn = stringMember(body, 'clientMsisdn') as string;
+        if (!/^\+[1-9]\d{6,14}$/.test(clientMsisdn)) throw new MpsError('INVALID_REQUEST', 'the client is named by an E.164 number with the leading +');
+        const issued = await deps.tickets.issue(principal.participantId, {
+          accountId: stringMember(body, 'accountId') as string,
+          clientMsisdn,
+          ...(typeof ttl === 'number' ? { ttlMs: ttl * 1000 } : {}),
+        });
+        return created({ code: issued.code, qr: issued.qr, expiresAt: issued.expiresAt.toISOString() });
+      },
+    },
+    {
       id: 'redeemTicket',
       method: 'POST',
       path: /^\/tickets\/redeem$/,
