@@ -153,6 +153,15 @@ describe.each(STORE_ENGINES)('ledger on %s', (_name, engine) => {
     await expectBalanced(t.store);
   });
 
+  it("a reservation that would take a bank's pending total beyond 64 bits is refused, not failed by the store", async () => {
+    // Found by the property test: each account stayed in range, the bank's running total of reservations did not.
+    await t.ledger.pay({ id: 'big-hold', debitAccountId: 'bank-a-issuance-EUR', creditAccountId: 'shop-EUR', currency: 'EUR', amount: INT64_MAX.toString(), reserve: true });
+    await refusedWith(t.ledger.pay({ id: 'one-more', debitAccountId: 'alice-EUR', creditAccountId: 'shop-EUR', currency: 'EUR', amount: '1', reserve: true }), 'BALANCE_OVERFLOW');
+    await t.ledger.void('big-hold');
+    await t.ledger.pay({ id: 'one-more', debitAccountId: 'alice-EUR', creditAccountId: 'shop-EUR', currency: 'EUR', amount: '1', reserve: true });
+    await expectBalanced(t.store);
+  });
+
   it('writes a log line with the code for every refused operation', async () => {
     const { PassThrough } = await import('node:stream');
     const { createLogger } = await import('../../src/log');

@@ -151,6 +151,9 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
   const post = (t: LiveTransfer, debit: LiveAccount, credit: LiveAccount, pair: [LivePosition, LivePosition] | undefined): void => {
     if (credit.posted + t.amount > INT64_MAX) throw new MpsError('BALANCE_OVERFLOW', `account ${credit.record.id} would exceed the 64-bit range`);
     if (debit.posted - t.amount < INT64_MIN) throw new MpsError('BALANCE_OVERFLOW', `account ${debit.record.id} would leave the 64-bit range`);
+    if (pair && (pair[0].net - t.amount < INT64_MIN || pair[1].net + t.amount > INT64_MAX)) {
+      throw new MpsError('BALANCE_OVERFLOW', `the net position of bank ${pair[0].record.bankId} or ${pair[1].record.bankId} in ${t.currency} would leave the 64-bit range`);
+    }
     debit.posted -= t.amount;
     credit.posted += t.amount;
     touch(debit);
@@ -224,9 +227,10 @@ export async function applyBatch(tx: Repositories, ops: readonly LedgerOperation
       reason: null,
       windowId: null,
     };
-    if (c.reserve && debit.reserved + c.amount > INT64_MAX) throw new MpsError('BALANCE_OVERFLOW', `reservations on ${debit.record.id} would exceed the 64-bit range`);
     if (c.reserve) {
       if (debit.reserved + c.amount > INT64_MAX) throw new MpsError('BALANCE_OVERFLOW', `reservations on ${debit.record.id} would exceed the 64-bit range`);
+      // The bank's pending total is kept in a 64-bit column too: refused here, not by the store mid-batch.
+      if (pair && pair[0].pending + c.amount > INT64_MAX) throw new MpsError('BALANCE_OVERFLOW', `reservations of bank ${pair[0].record.bankId} in ${c.currency} would exceed the 64-bit range`);
       debit.reserved += c.amount;
       touch(debit);
       if (pair) {
