@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CardTokenDirectory } from '../../src/hsm';
 import { certificationRequest } from '../../hsm-sim/handset/enrolment';
-import { SimCard } from '../../hsm-sim/handset/sim-card';
-import { provisionSimSet, simSetEnvironment, tokenLabels, type SimKeyType } from '../../hsm-sim/handset/sim-set';
-import { SimStateFile } from '../../hsm-sim/handset/sim-state';
+import { openSimCard } from '../../hsm-sim/handset/open-card';
+import { provisionSimSet, simSetEnvironment, type SimKeyType } from '../../hsm-sim/handset/sim-set';
 import { SOFTHSM_MODULE_PATH } from '../../hsm-sim/softhsm';
 
 /**
@@ -56,15 +55,7 @@ async function main(): Promise<void> {
     let made = 0;
     for (const record of provisioned.records) {
       if (known.has(record.msisdn)) continue;
-      const labels = tokenLabels(record.iccid);
-      const card = new SimCard({
-        iccid: record.iccid,
-        msisdn: record.msisdn,
-        authToken: tokens.openToken(labels.auth),
-        signToken: tokens.openToken(labels.sign),
-        state: SimStateFile.inDirectory(join(dir, 'state'), record.iccid),
-        tar: Buffer.from(record.tar, 'hex'),
-      });
+      const card = openSimCard(dir, tokens, record);
       try {
         for (const which of ['auth', 'sign'] as const) {
           const pin = await card.verifyPin(which, record.pins[which]);

@@ -10,9 +10,8 @@ import { SmscSimulator } from '../smsc/smsc-server';
 import { HandsetFarm } from './farm';
 import { importOtaKeys, simDirectory } from './platform';
 import { certificationRequest } from './enrolment';
-import { SimCard } from './sim-card';
-import { SimStateFile } from './sim-state';
-import { provisionSimSet, readSimRecords, saveRecords, tokenLabels, type SimKeyType, type SimRecord } from './sim-set';
+import { openSimCard } from './open-card';
+import { provisionSimSet, readSimRecords, saveRecords, type SimKeyType, type SimRecord } from './sim-set';
 import type { UserBehaviour } from './user';
 import type { ComposedOrder, OrderToSign } from './applet';
 import { sendUserData } from './handset';
@@ -92,15 +91,7 @@ async function enrolDemoSims(dir: string, tokens: CardTokenDirectory, records: r
       updated.push(record);
       continue;
     }
-    const labels = tokenLabels(record.iccid);
-    const card = new SimCard({
-      iccid: record.iccid,
-      msisdn: record.msisdn,
-      authToken: tokens.openToken(labels.auth),
-      signToken: tokens.openToken(labels.sign),
-      state: SimStateFile.inDirectory(join(dir, 'state'), record.iccid),
-      tar: Buffer.from(record.tar, 'hex'),
-    });
+    const card = openSimCard(dir, tokens, record);
     let requests: { auth: Buffer; sign: Buffer };
     try {
       for (const which of ['auth', 'sign'] as const) {

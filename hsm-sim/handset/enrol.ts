@@ -4,9 +4,8 @@ import { parseArgs } from 'node:util';
 import { CardTokenDirectory } from '../../src/hsm';
 import { SOFTHSM_MODULE_PATH } from '../softhsm';
 import { certificationRequest } from './enrolment';
-import { SimCard } from './sim-card';
-import { provisionSimSet, readSimRecords, saveRecords, simSetEnvironment, tokenLabels, type SimKeyType, type SimRecord } from './sim-set';
-import { SimStateFile } from './sim-state';
+import { openSimCard } from './open-card';
+import { provisionSimSet, readSimRecords, saveRecords, simSetEnvironment, type SimKeyType, type SimRecord } from './sim-set';
 
 /**
  * The registration desk for simulated SIMs, the handset's part of enrolment with a real RA:
@@ -61,15 +60,7 @@ async function main(): Promise<void> {
     if (keyType !== 'P-256' && keyType !== 'RSA-2048') throw new Error('--key-type: P-256 or RSA-2048');
     const [record] = (await provisionSimSet({ dir, tokens, msisdns: [msisdn], keyType })).records;
     if (record === undefined) throw new Error(`SIM ${msisdn} could not be made`);
-    const labels = tokenLabels(record.iccid);
-    const card = new SimCard({
-      iccid: record.iccid,
-      msisdn: record.msisdn,
-      authToken: tokens.openToken(labels.auth),
-      signToken: tokens.openToken(labels.sign),
-      state: SimStateFile.inDirectory(join(dir, 'state'), record.iccid),
-      tar: Buffer.from(record.tar, 'hex'),
-    });
+    const card = openSimCard(dir, tokens, record);
     try {
       mkdirSync(values['out-dir'], { recursive: true });
       for (const which of ['auth', 'sign'] as const) {
