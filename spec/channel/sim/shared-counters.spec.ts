@@ -23,3 +23,22 @@ describe.each(STORE_ENGINES)('SharedCounters on %s', (_name, engine) => {
     }
   });
 });
+
+describe('ClockSeededCounters', () => {
+  test('a restart within the same second still starts above the counters sent before it', () => {
+    const t = Date.UTC(2026, 10, 23, 4, 0, 0, 100);
+    const first = new ClockSeededCounters(t);
+    const sent = [first.next('sim'), first.next('sim'), first.next('sim')];
+    // Closed and started again 20 ms later: a whole-second seed would hand out sent[0] again and the SIM refuse it.
+    const second = new ClockSeededCounters(t + 20);
+    expect(second.next('sim')).toBeGreaterThan(sent[2] as bigint);
+  });
+
+  test('never starts below the whole-second seed of earlier versions (SIMs personalised then keep accepting)', () => {
+    for (const t of [Date.UTC(2026, 0, 1), Date.UTC(2026, 10, 23, 4, 0, 0, 999), Date.UTC(2040, 5, 1, 12, 0, 0, 1)]) {
+      const wholeSecond = BigInt(Math.floor(t / 1000) - 1_577_836_800) * 1024n;
+      expect(new ClockSeededCounters(t).next('sim')).toBeGreaterThan(wholeSecond);
+      expect(new ClockSeededCounters(t).next('sim')).toBeLessThan(2n ** 40n);
+    }
+  });
+});

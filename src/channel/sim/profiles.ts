@@ -71,16 +71,25 @@ export class MemorySimDirectory implements SimDirectory {
 }
 
 /**
- * Counters kept in memory, starting from a clock reading so that a restarted platform still sends counters
- * above those its SIMs stored: (seconds since 2020) × 1024, which stays below 2^40 until the 2050s and
- * leaves 1024 messages per SIM per second of downtime. A deployment keeps counters in the store instead.
+ * The clock reading counters start from: (milliseconds since 2020) × 1.024, i.e. 1024 per second as before but
+ * read to the millisecond, so a platform restarted within the same second as its last start still starts above
+ * the counters it sent (it never falls below the older whole-second seed). Below 2^40 until the 2050s.
+ */
+export function clockCounterSeed(now: number = Date.now()): bigint {
+  return ((BigInt(Math.floor(now)) - 1_577_836_800_000n) * 1024n) / 1000n;
+}
+
+/**
+ * Counters kept in memory, starting from a clock reading (clockCounterSeed) so that a restarted platform still
+ * sends counters above those its SIMs stored: 1024 messages per SIM per second of downtime. A deployment keeps
+ * counters in the store instead.
  */
 export class ClockSeededCounters implements CounterSource {
   private readonly last = new Map<string, bigint>();
   private readonly start: bigint;
 
   constructor(now: number = Date.now()) {
-    this.start = BigInt(Math.floor(now / 1000) - 1_577_836_800) * 1024n;
+    this.start = clockCounterSeed(now);
   }
 
   next(sim: string): bigint {
@@ -110,7 +119,7 @@ export class SharedCounters implements CounterSource {
     private readonly store: SharedCounterStore,
     now: number = Date.now(),
   ) {
-    this.seed = BigInt(Math.floor(now / 1000) - 1_577_836_800) * 1024n;
+    this.seed = clockCounterSeed(now);
   }
 
   async next(sim: string): Promise<bigint> {
